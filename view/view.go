@@ -44,3 +44,11 @@ type Request struct {
 	// Route is the name of the matched route, or empty before routing.
 	Route string
 }
+
+// ResponseHeader is the part of a response's header block that policy
+// steps write (rate-limit headers, CORS, WWW-Authenticate).
+// *fasthttp.ResponseHeader satisfies it.
+type ResponseHeader interface {
+	SetBytesV(name string, value []byte)
+	Set(name, value string)
+}
