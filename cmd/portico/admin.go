@@ -1,0 +1,42 @@
+package main
+
+import (
+	"log/slog"
+
+	"github.com/portico-gw/portico/admin"
+	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/proxy"
+)
+
+// adminHandle is the admin listener as serve sees it: reload requests
+// arrive on reloads and are answered by serve's loop, which owns reloads.
+type adminHandle struct {
+	srv     *admin.Server
+	reloads chan chan error
+}
+
+// startAdmin starts the admin API when [admin] listen is set.
+func startAdmin(g *proxy.Gateway, f *config.File, path string, logger *slog.Logger) (*adminHandle, error) {
+	h := &adminHandle{reloads: make(chan chan error)}
+	if f.Admin.Listen == "" {
+		return h, nil
+	}
+	reload := func() error {
+		done := make(chan error, 1)
+		h.reloads <- done
+		return <-done
+	}
+	srv, err := admin.Start(f.Admin.Listen, g, reload, nil, logger)
+	if err != nil {
+		return nil, err
+	}
+	h.srv = srv
+	logger.Info("admin listening", slog.String("listen", srv.Addr().String()))
+	return h, nil
+}
+
+func (h *adminHandle) close() {
+	if h.srv != nil {
+		_ = h.srv.Close()
+	}
+}

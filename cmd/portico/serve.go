@@ -1,0 +1,143 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"reflect"
+	"syscall"
+	"time"
+
+	"github.com/portico-gw/portico/accesslog"
+	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/proxy"
+)
+
+// frontEnd is what both transports offer the process: serve a listener
+// until shut down, then drain.
+type frontEnd interface {
+	Serve(ln net.Listener) error
+	Shutdown(ctx context.Context) error
+}
+
+// loadChecked reads the config at path and compiles it without starting
+// anything, so every problem is reported with its file, line and key.
+func loadChecked(path string) (*config.File, error) {
+	f, err := config.Load(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := proxy.Check(f); err != nil {
+		return nil, err
+	}
+	return f, nil
+}
+
+// serve runs the gateway until SIGTERM or SIGINT, reloading on SIGHUP.
+func serve(ctx context.Context, f *config.File, path string, logger *slog.Logger) error {
+	access, err := accesslog.New(f.AccessLog, logger)
+	if err != nil {
+		return fmt.Errorf("access log: %w", err)
+	}
+	defer access.Close()
+
+	g, err := proxy.New(f, proxy.Options{Logger: logger, AccessLog: access, TLS: f.Server.TLS != nil})
+	if err != nil {
+		return err
+	}
+	defer g.Close()
+
+	ln, err := net.Listen("tcp", f.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", f.Server.Listen, err)
+	}
+	fe, err := newFrontEnd(g, f, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	serveErr := make(chan error, 1)
+	go func() { serveErr <- fe.Serve(ln) }()
+
+	adm, err := startAdmin(g, f, path, logger)
+	if err != nil {
+		ln.Close()
+		return err
+	}
+	defer adm.close()
+
+	logger.Info("portico ready",
+		slog.String("listen", ln.Addr().String()),
+		slog.String("transport", f.Server.Transport),
+		slog.String("config", f.Path),
+		slog.String("config_hash", f.Hash),
+		slog.String("version", buildVersion()))
+
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+	for {
+		select {
+		case err := <-serveErr:
+			return fmt.Errorf("serve: %w", err)
+		case done := <-adm.reloads:
+			done <- reload(g, path, logger)
+		case sig := <-sigs:
+			switch sig {
+			case syscall.SIGHUP:
+				_ = reload(g, path, logger)
+			case syscall.SIGUSR1:
+				if err := access.Reopen(); err != nil {
+					logger.Error("access log reopen failed", slog.String("error", err.Error()))
+				}
+			default:
+				return shutdown(fe, g.Config().Server.ShutdownTimeout, sig, logger)
+			}
+		case <-ctx.Done():
+			return shutdown(fe, g.Config().Server.ShutdownTimeout, nil, logger)
+		}
+	}
+}
+
+// reload loads the file again and swaps it in; a broken file leaves the
+// running config untouched.
+func reload(g *proxy.Gateway, path string, logger *slog.Logger) error {
+	old := g.Config()
+	f, err := config.Load(path)
+	if err == nil {
+		err = g.Reload(f)
+	}
+	if err != nil {
+		logger.Error("config reload rejected; keeping the running config",
+			slog.String("config", path), slog.String("error", err.Error()))
+		return err
+	}
+	if old != nil && !reflect.DeepEqual(old.Server, f.Server) {
+		logger.Warn("[server] changes take effect only on restart", slog.String("config", path))
+	}
+	logger.Info("config reloaded", slog.String("config", path), slog.String("config_hash", f.Hash))
+	return nil
+}
+
+// shutdown stops accepting, lets in-flight requests finish until the
+// deadline, and returns nil: a drained stop is a clean exit.
+func shutdown(fe frontEnd, deadline time.Duration, sig os.Signal, logger *slog.Logger) error {
+	name := "context"
+	if sig != nil {
+		name = sig.String()
+	}
+	logger.Info("shutting down", slog.String("signal", name), slog.Duration("deadline", deadline))
+	ctx, cancel := context.WithTimeout(context.Background(), deadline)
+	defer cancel()
+	if err := fe.Shutdown(ctx); err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		return err
+	} else if err != nil {
+		logger.Warn("shutdown deadline passed with requests in flight")
+	}
+	logger.Info("stopped")
+	return nil
+}

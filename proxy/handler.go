@@ -1,0 +1,346 @@
+package proxy
+
+import (
+	"bytes"
+	"net"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/portico-gw/portico/accesslog"
+	"github.com/portico-gw/portico/pool"
+	"github.com/portico-gw/portico/router"
+	"github.com/portico-gw/portico/view"
+	"github.com/valyala/fasthttp"
+)
+
+// scratch is the per-request working memory: buffers that grow to the
+// largest request seen and are then reused, so the steady state allocates
+// nothing. One scratch serves one request at a time; it comes from a
+// sync.Pool and goes back when the handler returns, so nothing in it may
+// be kept past that.
+type scratch struct {
+	host   []byte
+	path   []byte
+	uri    []byte
+	fwd    []byte
+	id     []byte
+	allow  []byte
+	params router.Params
+	view   view.Request
+	query  lazyArgs
+	entry  accesslog.Entry
+
+	// Filled by forward for the access log.
+	rawQuery   []byte
+	route      string
+	target     string
+	errWord    string
+	upstreamNs time.Duration
+}
+
+var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
+
+// reset forgets the previous request: every slice that pointed into its
+// memory is cut to zero length or dropped.
+func (sc *scratch) reset() {
+	sc.host, sc.path, sc.rawQuery = sc.host[:0], sc.path[:0], nil
+	sc.route, sc.target, sc.errWord, sc.upstreamNs = "", "", "", 0
+	sc.view = view.Request{}
+	sc.query.req = nil
+}
+
+// lazyArgs gives the view the query string without parsing it unless a
+// policy step asks for it.
+type lazyArgs struct{ req *fasthttp.Request }
+
+func (a *lazyArgs) Peek(name string) []byte { return a.req.URI().QueryArgs().Peek(name) }
+func (a *lazyArgs) Del(name string)         { a.req.URI().QueryArgs().Del(name) }
+
+// serve is the fasthttp.RequestHandler of the gateway. Its steps:
+// request id, forward (which routes, applies policy and proxies), then the
+// gateway-made error if there is one, and the access log.
+func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
+	start := time.Now()
+	sc := scratchPool.Get().(*scratch)
+	defer scratchPool.Put(sc)
+	sc.reset()
+
+	// Keep a sane client request id so a call can be followed across
+	// services; anything else is replaced.
+	sc.id = sc.id[:0]
+	if id := ctx.Request.Header.Peek("X-Request-Id"); validRequestID(id) {
+		sc.id = append(sc.id, id...)
+	} else {
+		sc.id = g.ids.appendNext(sc.id)
+	}
+
+	status := g.forward(ctx, sc)
+	if status != 0 {
+		if sc.errWord == "" {
+			sc.errWord = errorWord(status)
+		}
+		writeError(ctx, status, sc.errWord, sc.id)
+		if status == fasthttp.StatusMethodNotAllowed {
+			ctx.Response.Header.SetBytesV("Allow", sc.allow)
+		}
+	} else {
+		ctx.Response.Header.SetBytesV("X-Request-Id", sc.id)
+	}
+	g.logAccess(ctx, sc, start)
+}
+
+// forward does everything between a parsed request and a response from
+// the upstream. It returns 0 when ctx.Response holds the answer, or the
+// status of a gateway-made error (sc.errWord may name it).
+func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
+	st := g.state.Load()
+	if st == nil {
+		return fasthttp.StatusServiceUnavailable
+	}
+	req := &ctx.Request
+
+	// Framing: a message with both Transfer-Encoding and Content-Length
+	// is a smuggling attempt (RFC 9112 §6.3: must be treated as an error
+	// by a proxy before forwarding). fasthttp resolves it in favour of
+	// chunked and would forward it; refuse it and close instead.
+	if req.Header.ContentLength() == -1 && hasRawHeader(req.Header.RawHeaders(), "content-length") {
+		ctx.SetConnectionClose()
+		return fasthttp.StatusBadRequest
+	}
+
+	// Host and path. RFC 9112 §3.2: an HTTP/1.1 request without Host
+	// gets 400. The path is normalised before routing so that dot
+	// segments and encodings cannot reach past a route.
+	rawURI := req.Header.RequestURI()
+	rawPath, rawQuery, authority, ok := splitRequestTarget(rawURI)
+	if !ok {
+		return fasthttp.StatusBadRequest
+	}
+	hostHdr := req.Header.Host()
+	if len(authority) > 0 {
+		hostHdr = authority
+	}
+	sc.rawQuery = rawQuery
+	if len(hostHdr) == 0 && req.Header.IsHTTP11() {
+		return fasthttp.StatusBadRequest
+	}
+	sc.host = appendHostKey(sc.host[:0], hostHdr)
+	var err error
+	if sc.path, err = router.Normalize(sc.path[:0], rawPath); err != nil {
+		return fasthttp.StatusBadRequest
+	}
+
+	// Route.
+	method := req.Header.Method()
+	sc.params.Reset()
+	r, found := st.tree.Lookup(sc.host, method, sc.path, &sc.params)
+	switch found {
+	case router.NotFound:
+		return fasthttp.StatusNotFound
+	case router.MethodNotAllowed:
+		sc.allow = st.tree.AppendAllow(sc.allow[:0], sc.host, sc.path)
+		return fasthttp.StatusMethodNotAllowed
+	}
+	sc.route = r.name
+
+	// The caller's real address, for policy steps and forwarding headers.
+	peer := peerAddr(ctx)
+	trusted := st.trusted.contains(peer)
+	sc.query.req = req
+	sc.view = view.Request{
+		Method:   method,
+		Host:     sc.host,
+		Path:     sc.path,
+		ClientIP: st.trusted.clientIP(peer, req.Header.Peek("X-Forwarded-For")),
+		Header:   &req.Header,
+		Query:    &sc.query,
+		Route:    r.name,
+	}
+
+	if r.respond != nil {
+		r.respond.write(&ctx.Response)
+		return 0
+	}
+
+	// The request as the upstream will see it: rewritten target, no
+	// hop-by-hop headers, forwarding headers, HTTP/1.1 keep-alive framing.
+	sc.uri = appendUpstreamURI(sc.uri[:0], r, sc.path, rawQuery, &sc.params)
+	if r.websocket && isWebSocketUpgrade(&req.Header) {
+		return g.tunnel(ctx, st, r, sc, peer, trusted)
+	}
+	stripHopByHop(&req.Header)
+	req.Header.ResetConnectionClose()
+	if !req.Header.IsHTTP11() {
+		req.Header.SetProtocol("HTTP/1.1")
+	}
+	setForwarded(&req.Header, sc, peer, trusted, g.tls, hostHdr)
+	req.Header.SetBytesV("X-Request-Id", sc.id)
+	req.SetRequestURIBytes(sc.uri)
+
+	// Upstream round trip.
+	u := r.upstream
+	t0 := time.Now()
+	target, err := u.Do(req, &ctx.Response, u.Hash(&sc.view), r.timeout)
+	sc.upstreamNs = time.Since(t0)
+	if target != nil {
+		sc.target = target.Addr()
+	}
+	if err != nil {
+		return pool.StatusFor(err)
+	}
+
+	// The response: drop its hop-by-hop headers, and let the client
+	// connection's fate follow the client, not the upstream connection.
+	resp := &ctx.Response
+	stripHopByHop(&resp.Header)
+	resp.Header.ResetConnectionClose()
+	resp.Header.SetProtocol(strHTTP11)
+	return 0
+}
+
+var strHTTP11 = []byte("HTTP/1.1")
+
+// write puts the route's own answer into resp.
+func (sr *staticResponse) write(resp *fasthttp.Response) {
+	resp.SetStatusCode(sr.status)
+	for _, kv := range sr.headers {
+		resp.Header.Set(kv[0], kv[1])
+	}
+	resp.SetBodyRaw(sr.body)
+}
+
+// appendUpstreamURI appends the request target the upstream receives:
+// the rewrite template expanded with the route's params, or the normalized
+// path with the route's prefix stripped, then the query byte for byte.
+func appendUpstreamURI(dst []byte, r *route, path, query []byte, ps *router.Params) []byte {
+	switch {
+	case r.rewrite != "":
+		dst = router.Expand(dst, r.rewrite, ps)
+	case len(r.strip) > 0 && bytes.HasPrefix(path, r.strip):
+		rest := path[len(r.strip):]
+		if len(rest) == 0 || rest[0] != '/' {
+			dst = append(dst, '/')
+		}
+		dst = append(dst, rest...)
+	default:
+		dst = append(dst, path...)
+	}
+	if query != nil {
+		dst = append(dst, '?')
+		dst = append(dst, query...)
+	}
+	return dst
+}
+
+// splitRequestTarget splits the request-target of the request line
+// (RFC 9112 §3.2) into path and query. Origin form ("/p?q") is the usual
+// one; absolute form ("http://host/p?q") also yields the authority, which
+// then replaces Host. query is nil when there is no '?'. Asterisk and
+// authority forms are refused: they are not for a gateway's routes.
+func splitRequestTarget(uri []byte) (path, query, authority []byte, ok bool) {
+	if len(uri) == 0 {
+		return nil, nil, nil, false
+	}
+	if uri[0] != '/' {
+		rest, found := cutScheme(uri)
+		if !found {
+			return nil, nil, nil, false
+		}
+		i := bytes.IndexByte(rest, '/')
+		if i < 0 {
+			authority, uri = rest, []byte("/")
+		} else {
+			authority, uri = rest[:i], rest[i:]
+		}
+		if q := bytes.IndexByte(authority, '?'); q >= 0 {
+			return nil, nil, nil, false
+		}
+	}
+	if i := bytes.IndexByte(uri, '?'); i >= 0 {
+		return uri[:i], uri[i+1:], authority, true
+	}
+	return uri, nil, authority, true
+}
+
+func cutScheme(uri []byte) ([]byte, bool) {
+	for _, scheme := range [...]string{"http://", "https://"} {
+		if len(uri) > len(scheme) && bytes.EqualFold(uri[:len(scheme)], []byte(scheme)) {
+			return uri[len(scheme):], true
+		}
+	}
+	return nil, false
+}
+
+// appendHostKey appends host as the router matches it: lower case, no
+// port, no brackets around an IPv6 literal's port separator.
+func appendHostKey(dst, host []byte) []byte {
+	if i := bytes.LastIndexByte(host, ':'); i >= 0 && !bytes.HasSuffix(host, []byte("]")) {
+		host = host[:i]
+	}
+	for _, c := range host {
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// hasRawHeader reports whether the raw header block holds a field named
+// name (lower case), at the start of a line.
+func hasRawHeader(raw []byte, name string) bool {
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
+		if c := bytes.IndexByte(line, ':'); c == len(name) && bytes.EqualFold(line[:c], []byte(name)) {
+			return true
+		}
+	}
+	return false
+}
+
+// peerAddr is the address of the TCP peer, IPv4-mapped IPv6 unmapped.
+func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
+	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
+		ip, _ := netip.AddrFromSlice(a.IP)
+		return ip.Unmap()
+	}
+	return netip.Addr{}
+}
+
+// logAccess hands the request's record to the access log, which copies it.
+func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, sc *scratch, start time.Time) {
+	if g.access == nil {
+		return
+	}
+	e := &sc.entry
+	*e = accesslog.Entry{
+		Time:             start,
+		ClientIP:         sc.view.ClientIP,
+		Method:           ctx.Request.Header.Method(),
+		Host:             sc.host,
+		Path:             sc.path,
+		Query:            sc.rawQuery,
+		Proto:            ctx.Request.Header.Protocol(),
+		Status:           ctx.Response.StatusCode(),
+		BytesIn:          int64(len(ctx.Request.Header.RawHeaders())) + int64(max(ctx.Request.Header.ContentLength(), 0)),
+		BytesOut:         int64(max(ctx.Response.Header.ContentLength(), 0)),
+		Duration:         time.Since(start),
+		UpstreamDuration: sc.upstreamNs,
+		Route:            sc.route,
+		Target:           sc.target,
+		RequestID:        sc.id,
+		UserAgent:        ctx.Request.Header.UserAgent(),
+		Referer:          ctx.Request.Header.Referer(),
+		Error:            sc.errWord,
+	}
+	if !e.ClientIP.IsValid() {
+		e.ClientIP = peerAddr(ctx)
+	}
+	g.access.Log(e)
+}

@@ -1,0 +1,181 @@
+package proxy
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"reflect"
+	"sort"
+	"time"
+
+	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/pool"
+	"github.com/portico-gw/portico/router"
+)
+
+// state is one compiled config: everything the request path reads. It is
+// immutable once built and swapped whole on reload, so a request sees one
+// consistent config from start to end.
+type state struct {
+	file      *config.File
+	tree      *router.Tree[*route]
+	upstreams map[string]*pool.Upstream
+	trusted   trustedProxies
+	maxBody   int64
+}
+
+// route is the compiled form of one [routes.NAME] table.
+type route struct {
+	name      string
+	upstream  *pool.Upstream
+	strip     []byte
+	rewrite   string
+	timeout   time.Duration
+	websocket bool
+	respond   *staticResponse
+}
+
+// staticResponse is a route's own answer (deny, maintenance, redirect).
+type staticResponse struct {
+	status  int
+	headers [][2]string
+	body    []byte
+}
+
+// build compiles f. Upstreams whose config is unchanged from prev are
+// reused, so a reload keeps their warm connections and health state.
+// Problems found here are *config.Error values keyed by the TOML path; the
+// caller locates them in the file.
+func build(f *config.File, prev *state, logger *slog.Logger) (*state, error) {
+	trusted, err := parseTrusted(f.Server.TrustedProxies)
+	if err != nil {
+		return nil, config.Errorf("server.trusted_proxies", "%v", err)
+	}
+	st := &state{
+		file:      f,
+		upstreams: make(map[string]*pool.Upstream, len(f.Upstreams)),
+		trusted:   trusted,
+		maxBody:   f.Server.MaxBodyBytes,
+	}
+	if err := st.buildUpstreams(f, prev, logger); err != nil {
+		st.closeNew(prev)
+		return nil, err
+	}
+	if err := st.buildRoutes(f); err != nil {
+		st.closeNew(prev)
+		return nil, err
+	}
+	return st, nil
+}
+
+func (st *state) buildUpstreams(f *config.File, prev *state, logger *slog.Logger) error {
+	var errs []error
+	for _, name := range sortedKeys(f.Upstreams) {
+		uc := f.Upstreams[name]
+		if prev != nil {
+			if old, ok := prev.upstreams[name]; ok &&
+				reflect.DeepEqual(prev.file.Upstreams[name], uc) {
+				st.upstreams[name] = old
+				continue
+			}
+		}
+		u, err := pool.New(pool.FromConfig(name, uc, logger))
+		if err != nil {
+			errs = append(errs, config.Errorf("upstreams."+name, "%v", err))
+			continue
+		}
+		st.upstreams[name] = u
+	}
+	return errors.Join(errs...)
+}
+
+func (st *state) buildRoutes(f *config.File) error {
+	specs := make([]router.Route[*route], 0, len(f.Routes))
+	for _, name := range sortedKeys(f.Routes) {
+		rc := f.Routes[name]
+		r := &route{
+			name:      name,
+			strip:     []byte(rc.StripPrefix),
+			rewrite:   rc.Rewrite,
+			timeout:   rc.Timeout,
+			websocket: rc.WebSocket,
+		}
+		if rc.Respond != nil {
+			r.respond = compileRespond(rc.Respond)
+		} else {
+			r.upstream = st.upstreams[rc.Upstream]
+			if r.upstream == nil {
+				return config.Errorf("routes."+name+".upstream", "unknown upstream %q", rc.Upstream)
+			}
+		}
+		specs = append(specs, router.Route[*route]{
+			Name: name, Hosts: rc.Hosts, Methods: rc.Methods, Pattern: rc.Path, Value: r,
+		})
+	}
+	tree, err := router.New(specs)
+	if err != nil {
+		return routerError(err)
+	}
+	st.tree = tree
+	return nil
+}
+
+// routerError turns the router's build errors into config errors at the
+// route's path key.
+func routerError(err error) error {
+	var pe *router.PatternError
+	if errors.As(err, &pe) {
+		return config.Errorf("routes."+pe.Route+".path", "%s", pe.Msg)
+	}
+	var ce *router.ConflictError
+	if errors.As(err, &ce) {
+		return config.Errorf("routes."+ce.Route+".path", "%v", err)
+	}
+	return fmt.Errorf("routes: %w", err)
+}
+
+func compileRespond(rc *config.Respond) *staticResponse {
+	sr := &staticResponse{status: rc.Status, body: []byte(rc.Body)}
+	for _, k := range sortedKeys(rc.Headers) {
+		sr.headers = append(sr.headers, [2]string{k, rc.Headers[k]})
+	}
+	return sr
+}
+
+// start begins the background work of upstreams new in st.
+func (st *state) start(prev *state) {
+	for name, u := range st.upstreams {
+		if prev == nil || prev.upstreams[name] != u {
+			u.Start()
+		}
+	}
+}
+
+// closeNew closes the upstreams st built that prev does not share; used
+// when a build fails half way.
+func (st *state) closeNew(prev *state) {
+	for name, u := range st.upstreams {
+		if prev == nil || prev.upstreams[name] != u {
+			u.Close()
+		}
+	}
+}
+
+// retire closes the upstreams of st that next no longer uses. In-flight
+// requests on them finish: pool.Close only stops new work.
+func (st *state) retire(next *state) {
+	for name, u := range st.upstreams {
+		if next == nil || next.upstreams[name] != u {
+			u.Close()
+		}
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}

@@ -1,0 +1,149 @@
+package proxy
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/netip"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// tunnelDialTimeout bounds the connect to a target for a WebSocket.
+const tunnelDialTimeout = 5 * time.Second
+
+// isWebSocketUpgrade reports whether the request asks to switch to the
+// WebSocket protocol (RFC 6455 §4.1: Upgrade: websocket and a Connection
+// header listing "upgrade").
+func isWebSocketUpgrade(h *fasthttp.RequestHeader) bool {
+	return hasToken(h.Peek("Connection"), []byte("upgrade")) &&
+		hasToken(h.Peek("Upgrade"), []byte("websocket"))
+}
+
+// tunnel forwards a WebSocket handshake to a target on a connection of its
+// own and, when the target switches protocols, splices the client and
+// target connections together until either side closes or the tunnel is
+// idle for the server's idle timeout. A target that refuses the upgrade
+// has its response relayed as is. The tunnel is off the pooled path: one
+// upstream connection per WebSocket, never returned to the pool.
+func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, st *state, r *route, sc *scratch, peer netip.Addr, trusted bool) int {
+	targets := r.upstream.Targets()
+	if len(targets) == 0 {
+		return fasthttp.StatusServiceUnavailable
+	}
+	// TODO: tunnels pick a target by the request hash (or a counter)
+	// without the pool's balancer and health state; a tunnel can land on
+	// a target the pool has marked down and get 502.
+	n := r.upstream.Hash(&sc.view)
+	if n == 0 {
+		n = g.ids.n.Load()
+	}
+	target := targets[n%uint64(len(targets))]
+	sc.target = target.Addr()
+	up, err := net.DialTimeout("tcp", target.Addr(), tunnelDialTimeout)
+	if err != nil {
+		return fasthttp.StatusBadGateway
+	}
+
+	// The handshake as the target sees it: the upgrade headers stay (they
+	// are what this hop is about), forwarding headers are added.
+	req := &ctx.Request
+	req.Header.Del("Keep-Alive")
+	req.Header.Del("Proxy-Connection")
+	setForwarded(&req.Header, sc, peer, trusted, g.tls, req.Header.Host())
+	req.Header.SetBytesV("X-Request-Id", sc.id)
+	req.SetRequestURIBytes(sc.uri)
+
+	timeout := st.file.Server.IdleTimeout
+	_ = up.SetDeadline(time.Now().Add(timeout))
+	bw := bufio.NewWriter(up)
+	if err := req.Write(bw); err != nil || bw.Flush() != nil {
+		up.Close()
+		return fasthttp.StatusBadGateway
+	}
+	br := bufio.NewReader(up)
+	resp := &ctx.Response
+	if err := resp.Header.Read(br); err != nil {
+		up.Close()
+		if isTimeout(err) {
+			return fasthttp.StatusGatewayTimeout
+		}
+		return fasthttp.StatusBadGateway
+	}
+	if resp.StatusCode() != fasthttp.StatusSwitchingProtocols {
+		// Refused: read the body and relay the answer as a normal response.
+		err := resp.ReadBody(br, 1<<20)
+		up.Close()
+		if err != nil {
+			return fasthttp.StatusBadGateway
+		}
+		stripHopByHop(&resp.Header)
+		return 0
+	}
+	_ = up.SetDeadline(time.Time{})
+	ctx.Hijack(func(client net.Conn) {
+		splice(client, up, br, timeout)
+	})
+	return 0
+}
+
+// splice copies bytes both ways until one side ends. A clean end on one
+// side half-closes the other (so a final message still gets through), and
+// any error or the idle timeout tears both down. pending holds bytes the
+// target sent right after its handshake.
+func splice(client, up net.Conn, pending *bufio.Reader, idle time.Duration) {
+	done := make(chan struct{}, 2)
+	go func() {
+		copyIdle(up, client, client, idle)
+		closeWrite(up)
+		done <- struct{}{}
+	}()
+	go func() {
+		copyIdle(client, pending, up, idle)
+		closeWrite(client)
+		done <- struct{}{}
+	}()
+	<-done
+	// Give the other direction one idle period to finish, then end both.
+	select {
+	case <-done:
+	case <-time.After(idle):
+	}
+	client.Close()
+	up.Close()
+}
+
+// copyIdle copies src, which reads from srcConn, to dst, failing when
+// srcConn is silent for idle.
+func copyIdle(dst net.Conn, src io.Reader, srcConn net.Conn, idle time.Duration) {
+	buf := make([]byte, 16<<10)
+	for {
+		_ = srcConn.SetReadDeadline(time.Now().Add(idle))
+		n, err := src.Read(buf)
+		if n > 0 {
+			_ = dst.SetWriteDeadline(time.Now().Add(idle))
+			if _, werr := dst.Write(buf[:n]); werr != nil {
+				return
+			}
+		}
+		if err != nil {
+			return
+		}
+	}
+}
+
+func closeWrite(c net.Conn) {
+	type halfCloser interface{ CloseWrite() error }
+	if hc, ok := c.(halfCloser); ok {
+		_ = hc.CloseWrite()
+		return
+	}
+	c.Close()
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
+}
