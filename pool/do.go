@@ -1,0 +1,132 @@
+package pool
+
+import (
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Do sends req to a target of the upstream and fills resp.
+//
+// req must be fully prepared: path and query rewritten, hop-by-hop
+// headers handled, and the Host header as the client sent it; Do applies
+// the host_header policy itself. hash is the request's consistent hash
+// key from Hash (0 if none). timeout bounds the whole call including
+// retries; 0 means the upstream's response timeout.
+//
+// Do tries at most 1+Retries targets, never one twice. It moves on after
+// a connect failure (the request never left, so any method is safe) and,
+// for idempotent requests without a streamed body, after the connection
+// was closed or reset. It never retries a timeout. A 5xx response is not
+// an error: it is returned as is, and only counts toward ejection.
+//
+// Do returns the target of the last attempt (nil if none was usable)
+// and nil or one of the package's sentinel errors. With
+// StreamResponseBody the caller must close resp's body stream. Do
+// allocates nothing in steady state and is safe for concurrent use.
+func (u *Upstream) Do(req *fasthttp.Request, resp *fasthttp.Response, hash uint64,
+	timeout time.Duration) (*Target, error) {
+	if timeout <= 0 {
+		timeout = u.set.ResponseTimeout
+	}
+	deadline := time.Now().Add(timeout)
+	prepare(req)
+	retryClosed := idempotent(req) && !req.IsBodyStream()
+
+	var (
+		tried uint64
+		last  *Target
+		err   *Error
+	)
+	for range u.set.retries + 1 {
+		t := u.bal.pick(hash, tried)
+		if t == nil {
+			break
+		}
+		tried |= t.bit
+		last = t
+
+		err = u.attempt(t, req, resp, deadline)
+		if err == nil {
+			return t, nil
+		}
+		if !retryable(err, retryClosed) {
+			break
+		}
+	}
+	if last == nil {
+		return nil, ErrNoTarget
+	}
+	return last, err
+}
+
+// attempt sends req to t once (plus the HostClient's own stale
+// connection retry) and records the outcome for passive ejection.
+func (u *Upstream) attempt(t *Target, req *fasthttp.Request, resp *fasthttp.Response,
+	deadline time.Time) *Error {
+	u.setHost(req, t)
+
+	t.outstanding.Add(1)
+	raw := t.hc.DoDeadline(req, resp, deadline)
+	t.outstanding.Add(-1)
+	if u.closed.Load() {
+		// Close has run: do not keep the connection this request used.
+		t.hc.CloseIdleConnections()
+	}
+
+	if raw == nil {
+		if resp.StatusCode() >= fasthttp.StatusInternalServerError {
+			t.failed()
+		} else {
+			t.succeeded()
+		}
+		return nil
+	}
+	err := classify(raw, u.set.Classify)
+	if err != ErrPoolFull {
+		// A full pool is local back-pressure, not the target's fault.
+		t.failed()
+	}
+	return err
+}
+
+// retryable reports whether a failed attempt may move to another target.
+func retryable(err *Error, retryClosed bool) bool {
+	switch err {
+	case ErrConnect, ErrConnectTimeout:
+		return true
+	case ErrClosed:
+		return retryClosed
+	}
+	return false
+}
+
+// prepare makes req sendable by a HostClient: the Host header is what
+// gets sent (not the parsed URI's host), and the scheme is plain http
+// even when the client came in over TLS, since HostClient refuses a
+// request whose scheme differs from its own.
+func prepare(req *fasthttp.Request) {
+	req.UseHostHeader = true
+	uri := req.URI()
+	if s := uri.Scheme(); len(s) != 4 || string(s) != "http" {
+		uri.SetScheme("http")
+	}
+}
+
+// setHost applies the host_header policy for target t.
+func (u *Upstream) setHost(req *fasthttp.Request, t *Target) {
+	switch u.set.HostHeader {
+	case HostHeaderClient:
+	case HostHeaderTarget:
+		req.Header.SetHost(t.addr)
+	default:
+		req.Header.SetHost(u.set.HostHeader)
+	}
+}
+
+// idempotent reports whether req's method is idempotent (RFC 9110
+// section 9.2.2): GET, HEAD, OPTIONS, PUT, DELETE and TRACE.
+func idempotent(req *fasthttp.Request) bool {
+	h := &req.Header
+	return h.IsGet() || h.IsHead() || h.IsOptions() || h.IsPut() || h.IsDelete() || h.IsTrace()
+}

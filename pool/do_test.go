@@ -1,0 +1,273 @@
+package pool
+
+import (
+	"net/http"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+
+	"github.com/portico-gw/portico/config"
+)
+
+func TestDoHostHeader(t *testing.T) {
+	seen := make(chan string, 1)
+	addr := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+		seen <- string(ctx.Host())
+	})
+	tests := []struct {
+		name   string
+		policy string
+		want   string
+	}{
+		{name: "default is target", policy: "", want: addr},
+		{name: "target", policy: HostHeaderTarget, want: addr},
+		{name: "client", policy: HostHeaderClient, want: "client.example"},
+		{name: "literal", policy: "api.internal", want: "api.internal"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newTestUpstream(t, Config{Targets: targets(addr), HostHeader: tt.policy})
+			req, resp := get("/h"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			if _, err := u.Do(req, resp, 0, time.Second); err != nil {
+				t.Fatalf("Do = %v, want nil", err)
+			}
+			if got := <-seen; got != tt.want {
+				t.Errorf("upstream saw Host %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestDoConnectFailure(t *testing.T) {
+	live := okBackend(t)
+	tests := []struct {
+		name    string
+		method  string
+		retries int
+		addrs   []string
+		wantErr error
+	}{
+		{name: "GET retried on the live target", method: "GET", retries: 1,
+			addrs: []string{deadAddr(t), live}},
+		{name: "POST retried too: it never left", method: "POST", retries: 1,
+			addrs: []string{deadAddr(t), live}},
+		{name: "no retries gives 502", method: "GET", retries: -1,
+			addrs: []string{deadAddr(t), live}, wantErr: ErrConnect},
+		{name: "all refused", method: "GET", retries: 3,
+			addrs: []string{deadAddr(t), deadAddr(t)}, wantErr: ErrConnect},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newTestUpstream(t, Config{Targets: targets(tt.addrs...), Retries: tt.retries})
+			req, resp := get("/r"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			req.Header.SetMethod(tt.method)
+			// Round robin starts at the first target, the dead one.
+			tg, err := u.Do(req, resp, 0, time.Second)
+			if err != tt.wantErr {
+				t.Fatalf("Do = %v, want %v", err, tt.wantErr)
+			}
+			if err != nil {
+				if got := StatusFor(err); got != http.StatusBadGateway {
+					t.Errorf("StatusFor(%v) = %d, want 502", err, got)
+				}
+				return
+			}
+			if tg.Addr() != live || resp.StatusCode() != 200 {
+				t.Errorf("Do went to %s with %d, want %s with 200", tg.Addr(), resp.StatusCode(), live)
+			}
+		})
+	}
+}
+
+func TestDoTimeout(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+	}{
+		{name: "GET", method: "GET"},
+		{name: "POST", method: "POST"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hang, _ := hangingBackend(t)
+			var liveHits atomic.Int32
+			live := startBackend(t, func(*fasthttp.RequestCtx) { liveHits.Add(1) })
+			u := newTestUpstream(t, Config{Targets: targets(hang, live), Retries: 3})
+			req, resp := get("/slow"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			req.Header.SetMethod(tt.method)
+
+			start := time.Now()
+			_, err := u.Do(req, resp, 0, 200*time.Millisecond)
+			took := time.Since(start)
+			if err != ErrTimeout {
+				t.Fatalf("Do = %v, want %v", err, ErrTimeout)
+			}
+			if got := StatusFor(err); got != http.StatusGatewayTimeout {
+				t.Errorf("StatusFor = %d, want 504", got)
+			}
+			if took > 2*time.Second {
+				t.Errorf("Do took %v, want about 200ms", took)
+			}
+			if n := liveHits.Load(); n != 0 {
+				t.Errorf("a timed-out request was retried: live target got %d", n)
+			}
+		})
+	}
+}
+
+func TestDoNoTarget(t *testing.T) {
+	tests := []struct {
+		name  string
+		addrs []string
+		pct   int
+	}{
+		{name: "single target", addrs: []string{deadAddr(t)}},
+		{name: "all of two at 100%", addrs: []string{deadAddr(t), deadAddr(t)}, pct: 100},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newTestUpstream(t, Config{
+				Targets: targets(tt.addrs...),
+				Outlier: &config.Outlier{ConsecutiveFailures: 1, MaxEjectedPercent: tt.pct},
+			})
+			req, resp := get("/"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			// Each failed attempt ejects its target.
+			if _, err := u.Do(req, resp, 0, time.Second); err != ErrConnect {
+				t.Fatalf("first Do = %v, want %v", err, ErrConnect)
+			}
+			tg, err := u.Do(req, resp, 0, time.Second)
+			if err != ErrNoTarget || tg != nil {
+				t.Fatalf("Do = %v, %v, want nil, %v", tg, err, ErrNoTarget)
+			}
+			if got := StatusFor(err); got != http.StatusServiceUnavailable {
+				t.Errorf("StatusFor = %d, want 503", got)
+			}
+		})
+	}
+}
+
+func TestDoStaleKeepAlive(t *testing.T) {
+	tests := []struct {
+		name   string
+		method string
+	}{
+		{name: "GET", method: "GET"},
+		{name: "HEAD", method: "HEAD"},
+		{name: "DELETE", method: "DELETE"},
+		{name: "OPTIONS", method: "OPTIONS"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			addr, closed := staleBackend(t)
+			u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1})
+			req, resp := get("/"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			req.Header.SetMethod(tt.method)
+			for i := range 3 {
+				if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
+					t.Fatalf("request %d: Do = %v, want nil", i, err)
+				}
+				// The upstream has closed the connection that is now
+				// idle in the pool; the next request finds it stale.
+				select {
+				case <-closed:
+				case <-time.After(ioTimeout):
+					t.Fatal("backend did not close the connection")
+				}
+			}
+		})
+	}
+}
+
+func TestDoStalePostNotRetried(t *testing.T) {
+	addr, closed := staleBackend(t)
+	u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1})
+	req, resp := get("/"), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
+		t.Fatalf("GET: Do = %v, want nil", err)
+	}
+	<-closed
+	req.Header.SetMethod("POST")
+	req.SetBodyString("x")
+	if _, err := u.Do(req, resp, 0, 2*time.Second); err != ErrClosed {
+		t.Fatalf("POST on a stale connection: Do = %v, want %v", err, ErrClosed)
+	}
+}
+
+func TestDoPoolCap(t *testing.T) {
+	tests := []struct {
+		name    string
+		queue   time.Duration
+		wantErr error
+	}{
+		{name: "no queue fails at once", queue: 0, wantErr: ErrPoolFull},
+		{name: "queue waits for the connection", queue: 3 * time.Second},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			entered := make(chan struct{}, 2)
+			release := make(chan struct{})
+			addr := startBackend(t, func(ctx *fasthttp.RequestCtx) {
+				if string(ctx.Path()) == "/block" {
+					entered <- struct{}{}
+					<-release
+				}
+			})
+			u := newTestUpstream(t, Config{Targets: targets(addr), MaxConnsPerTarget: 1,
+				QueueTimeout: tt.queue, Retries: -1})
+
+			// Occupy the only connection.
+			first := make(chan error, 1)
+			go func() {
+				req, resp := get("/block"), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(resp)
+				_, err := u.Do(req, resp, 0, ioTimeout)
+				first <- err
+			}()
+			<-entered
+
+			second := make(chan error, 1)
+			go func() {
+				req, resp := get("/free"), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(resp)
+				_, err := u.Do(req, resp, 0, ioTimeout)
+				second <- err
+			}()
+			if tt.wantErr != nil {
+				if err := <-second; err != tt.wantErr {
+					t.Errorf("second Do = %v, want %v", err, tt.wantErr)
+				}
+				if got := StatusFor(tt.wantErr); got != http.StatusServiceUnavailable {
+					t.Errorf("StatusFor = %d, want 503", got)
+				}
+				close(release)
+			} else {
+				close(release)
+				if err := <-second; err != nil {
+					t.Errorf("queued Do = %v, want nil", err)
+				}
+			}
+			if err := <-first; err != nil {
+				t.Errorf("first Do = %v, want nil", err)
+			}
+			if n := u.Status()[0].Conns; n > 1 {
+				t.Errorf("open connections = %d, want at most 1", n)
+			}
+		})
+	}
+}

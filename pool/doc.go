@@ -1,0 +1,24 @@
+// Package pool sends requests to an upstream: a named set of targets
+// (host:port) behind one balancing policy.
+//
+// An Upstream keeps one fasthttp.HostClient per target, so every target
+// has its own pool of keep-alive connections (LIFO, capped, evicted when
+// idle). Do picks a target with the configured balancer (round robin,
+// smooth weighted round robin, least outstanding, consistent hash),
+// applies the host_header policy, sends the request and fills the
+// response. It retries once on a fresh connection when an idempotent
+// request hits a keep-alive connection that the upstream closed while it
+// sat idle, and it moves to another target when a connection cannot be
+// made. Do allocates nothing in steady state.
+//
+// Targets leave rotation in two ways: active health checks (a GET probe
+// every interval, with healthy and unhealthy thresholds) and passive
+// outlier ejection (consecutive connection or 5xx failures eject a target
+// for a time that doubles on repeated ejections).
+//
+// Errors from Do are a small set of sentinels (ErrNoTarget, ErrPoolFull,
+// ErrConnect, ErrConnectTimeout, ErrTimeout, ErrClosed, ErrBadResponse);
+// StatusFor turns them into 502, 503 or 504. The package does not write
+// responses, log requests or count metrics per request: that is the
+// proxy's job.
+package pool

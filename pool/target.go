@@ -1,0 +1,134 @@
+package pool
+
+import (
+	"net"
+	"sync/atomic"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// Target is one upstream server and its connection pool. Its methods are
+// safe for concurrent use.
+type Target struct {
+	addr   string
+	weight int
+	// bit is 1<<index, used to skip targets already tried by one request;
+	// 0 for targets past the 64th, which retries cannot tell apart.
+	bit uint64
+	up  *Upstream
+	hc  *fasthttp.HostClient
+
+	// outstanding counts requests in Do right now (least_outstanding).
+	outstanding atomic.Int64
+	// healthy is the active health check's verdict; true without checks.
+	healthy atomic.Bool
+	// ejectedUntil is the unix-nano end of a passive ejection, 0 if none.
+	ejectedUntil atomic.Int64
+	// fails counts consecutive failed requests for passive ejection.
+	fails atomic.Int32
+	// ejections counts back-to-back ejections, to double the time.
+	ejections atomic.Int32
+}
+
+// Addr returns the target's host:port as configured.
+func (t *Target) Addr() string { return t.addr }
+
+// Weight returns the target's weight (1 if it was not configured).
+func (t *Target) Weight() int { return t.weight }
+
+// available reports whether the target may get a request: healthy and
+// not ejected. It reads the clock only while an ejection is recorded.
+func (t *Target) available() bool {
+	if !t.healthy.Load() {
+		return false
+	}
+	until := t.ejectedUntil.Load()
+	if until == 0 {
+		return true
+	}
+	if time.Now().UnixNano() < until {
+		return false
+	}
+	// The ejection is over: clear it so later picks skip the clock.
+	if t.ejectedUntil.CompareAndSwap(until, 0) {
+		t.up.logReturned(t)
+	}
+	return true
+}
+
+// newHostClient builds the target's connection pool from the settings.
+func newHostClient(s *settings, addr string, dial fasthttp.DialFuncWithTimeout) *fasthttp.HostClient {
+	hc := &fasthttp.HostClient{
+		Addr:                          addr,
+		DialTimeout:                   dial,
+		ConnPoolStrategy:              fasthttp.LIFO,
+		MaxConns:                      s.MaxConnsPerTarget,
+		MaxIdleConnDuration:           s.IdleTimeout,
+		MaxConnWaitTimeout:            s.QueueTimeout,
+		ReadBufferSize:                s.MaxResponseHeaderBytes,
+		MaxIdemponentCallAttempts:     2,
+		DisableHeaderNamesNormalizing: true,
+		DisablePathNormalizing:        true,
+		NoDefaultUserAgentHeader:      true,
+		StreamResponseBody:            s.StreamResponseBody,
+	}
+	return hc
+}
+
+// dial connects to the target within the connect timeout (or what is
+// left of the request's budget, if less). Its errors are marked as
+// dialError so that Do knows the request never left.
+func (t *Target) dial(addr string, timeout time.Duration) (net.Conn, error) {
+	s := &t.up.set
+	var (
+		c   net.Conn
+		err error
+	)
+	if s.Dial != nil {
+		c, err = s.Dial(addr)
+	} else {
+		if timeout <= 0 || timeout > s.ConnectTimeout {
+			timeout = s.ConnectTimeout
+		}
+		c, err = fasthttp.DialTimeout(addr, timeout)
+	}
+	if err != nil {
+		return nil, &dialError{err: err}
+	}
+	return c, nil
+}
+
+// retryIfErr is the HostClient's retry rule: an idempotent request that
+// failed because the connection was closed or reset (typically a
+// keep-alive connection the upstream closed while it sat idle) is sent
+// once more. The idle connections are dropped first: with LIFO the
+// others are older, so most likely stale as well, and the retry then
+// gets a fresh connection.
+func (t *Target) retryIfErr(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
+	if !idempotent(req) || isTimeout(err) {
+		return false, false
+	}
+	if !isClosed(err) && classify(err, t.up.set.Classify) != ErrClosed {
+		return false, false
+	}
+	t.hc.CloseIdleConnections()
+	return false, true
+}
+
+// succeeded records a request that got a response below 500.
+func (t *Target) succeeded() {
+	if t.fails.Load() != 0 {
+		t.fails.Store(0)
+	}
+}
+
+// failed records a connection failure or a 5xx response and ejects the
+// target once the failures in a row reach the threshold.
+func (t *Target) failed() {
+	s := &t.up.set
+	if t.fails.Add(1) < int32(s.failures) {
+		return
+	}
+	t.up.eject(t)
+}
