@@ -1,0 +1,81 @@
+package limiter
+
+import "time"
+
+// Delta is one key's counts not yet sent to other processes, as gathered
+// by Collect. A caller adds Curr and Prev to the shared counts of windows
+// Index and Index-1, reads back the totals and hands them to Commit.
+type Delta struct {
+	// Key is the key hash.
+	Key uint64
+	// Index is the window the counts belong to.
+	Index int64
+	// Curr and Prev are the counts of windows Index and Index-1 made here
+	// since the last Commit; negative after refunds.
+	Curr, Prev int64
+	// TTL is how long the shared counts of window Index stay useful.
+	TTL time.Duration
+
+	e          *entry
+	ownC, ownP uint64 // this process's counts when collected
+}
+
+// CollectAt appends to dst one Delta per live key and returns the
+// extended slice. It reads counters without locking and changes nothing,
+// so a failed send loses no counts: the next CollectAt includes them.
+func (t *Table) CollectAt(now time.Time, dst []Delta) []Delta {
+	n := now.UnixNano()
+	for i := range t.shards {
+		s := &t.shards[i]
+		for j := range s.slots {
+			e := &s.slots[j]
+			k := e.key.Load()
+			if k <= keyTomb || e.expire.Load() <= n {
+				continue
+			}
+			st, idx := e.state.Load(), e.idx.Load()
+			if uint8(idx) != uint8(st>>idxShift) {
+				// A window turned over between the two loads; next round.
+				continue
+			}
+			c, p := countsAt(st, idx)
+			pc, pp := countsAt(e.pushed.Load(), idx)
+			dst = append(dst, Delta{
+				Key: k, Index: idx,
+				Curr: int64(c) - int64(pc), Prev: int64(p) - int64(pp),
+				TTL: time.Duration(e.expire.Load() - n),
+				e:   e, ownC: c, ownP: p,
+			})
+		}
+	}
+	return dst
+}
+
+// Commit records that d's counts were sent and that the shared totals of
+// windows d.Index and d.Index-1, including them, are curr and prev. Later
+// decisions on the key count the other processes' part of those totals.
+// Commit does nothing when the key lost its slot meanwhile.
+func (t *Table) Commit(d *Delta, curr, prev int64) {
+	e := d.e
+	if e.key.Load() != d.Key {
+		return
+	}
+	rc := max(curr-int64(d.ownC), 0)
+	rp := max(prev-int64(d.ownP), 0)
+	e.pushed.Store(pack(d.Index, d.ownC, d.ownP))
+	e.remote.Store(pack(d.Index, min(uint64(rc), countMask), min(uint64(rp), countMask)))
+}
+
+// ForgetRemote drops every key's counts from other processes, for when
+// they can no longer be refreshed; decisions then count local requests
+// only.
+func (t *Table) ForgetRemote() {
+	for i := range t.shards {
+		s := &t.shards[i]
+		for j := range s.slots {
+			if s.slots[j].remote.Load() != 0 {
+				s.slots[j].remote.Store(0)
+			}
+		}
+	}
+}
