@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"bytes"
+	"io"
 	"net"
 	"net/netip"
 	"sync"
@@ -11,6 +12,7 @@ import (
 	"github.com/portico-gw/portico/pool"
 	"github.com/portico-gw/portico/router"
 	"github.com/portico-gw/portico/view"
+	"github.com/valyala/bytebufferpool"
 	"github.com/valyala/fasthttp"
 )
 
@@ -109,6 +111,18 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 		return fasthttp.StatusBadRequest
 	}
 
+	// Body size. Known lengths over the limit are refused before anything
+	// is sent; chunked bodies are read up to the limit (see bufferChunked).
+	if cl := req.Header.ContentLength(); cl > 0 && int64(cl) > st.maxBody {
+		ctx.SetConnectionClose()
+		return fasthttp.StatusRequestEntityTooLarge
+	} else if cl == -1 && req.IsBodyStream() {
+		if status := bufferChunked(req, st.maxBody); status != 0 {
+			ctx.SetConnectionClose()
+			return status
+		}
+	}
+
 	// Host and path. RFC 9112 §3.2: an HTTP/1.1 request without Host
 	// gets 400. The path is normalised before routing so that dot
 	// segments and encodings cannot reach past a route.
@@ -200,6 +214,27 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 }
 
 var strHTTP11 = []byte("HTTP/1.1")
+
+// bufferChunked reads a chunked request body into memory, up to max
+// bytes, so the limit holds before the upstream sees a byte. Requests with
+// a Content-Length stream instead; chunked uploads are rare on APIs, and
+// buffering them is what lets the gateway answer 413 rather than cut an
+// upload off half way. Memory per request stays bounded by max.
+func bufferChunked(req *fasthttp.Request, max int64) int {
+	bb := bodyPool.Get()
+	defer bodyPool.Put(bb)
+	n, err := bb.ReadFrom(io.LimitReader(req.BodyStream(), max+1))
+	switch {
+	case err != nil:
+		return fasthttp.StatusBadRequest
+	case n > max:
+		return fasthttp.StatusRequestEntityTooLarge
+	}
+	req.SetBody(bb.B)
+	return 0
+}
+
+var bodyPool bytebufferpool.Pool
 
 // write puts the route's own answer into resp.
 func (sr *staticResponse) write(resp *fasthttp.Response) {

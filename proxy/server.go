@@ -29,8 +29,11 @@ func NewServer(g *Gateway, sc config.Server, logger *slog.Logger) *fasthttp.Serv
 		IdleTimeout:  sc.IdleTimeout,
 		// The whole header block must fit the read buffer, so its size
 		// is the header limit; a larger block gets 431.
-		ReadBufferSize:     sc.MaxHeaderBytes,
-		MaxRequestBodySize: int(sc.MaxBodyBytes),
+		ReadBufferSize: sc.MaxHeaderBytes,
+		// With streaming on, this is only how much of a body is read
+		// before the rest becomes a stream; the handler enforces
+		// max_body_bytes itself.
+		MaxRequestBodySize: int(min(sc.MaxBodyBytes, streamThreshold)),
 		Concurrency:        sc.MaxConnections,
 		ReduceMemoryUsage:  reduce,
 		// Bodies stream to the upstream instead of being buffered whole,
@@ -43,6 +46,10 @@ func NewServer(g *Gateway, sc config.Server, logger *slog.Logger) *fasthttp.Serv
 		Logger:                       fasthttpLogger{logger},
 	}
 }
+
+// streamThreshold is the body size past which a request body is streamed
+// to the upstream instead of being read whole first.
+const streamThreshold = 64 << 10
 
 // frontError answers requests the front end could not parse. They never
 // reach the handler, let alone an upstream.
