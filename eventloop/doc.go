@@ -1,0 +1,39 @@
+// Package eventloop is Portico's second client-facing transport: an HTTP/1.1
+// server that runs on netpoll's event loop instead of one goroutine per
+// connection.
+//
+// netpoll's poller reads every readable connection into its input buffer and
+// then calls the Server's loop on a pooled goroutine. The loop parses each
+// request with fasthttp (Request.ReadLimitBody over a pooled bufio.Reader),
+// runs the same fasthttp.RequestHandler the standard transport runs, writes
+// the response through a pooled bufio.Writer and returns once the input is
+// drained, so pipelined requests are answered in order and an idle
+// keep-alive connection holds no goroutine and no parser buffers.
+//
+// Around the handler the Server does what fasthttp.Server does: it answers
+// "Expect: 100-continue", enforces the header and body limits with 431 and
+// 413 (400 for anything unparsable, 408 for a read timeout), sets the Date
+// and Server headers, closes idle connections after the idle timeout,
+// honours Connection: close and HTTP/1.0 keep-alive, caps the number of open
+// connections with 503, and drains in-flight requests on Shutdown.
+//
+// What it leaves to others:
+//   - TLS. netpoll has none; TLS listeners need the standard transport.
+//   - Hijack. RequestCtx.Hijack does nothing here, so WebSocket and other
+//     upgrade routes need the standard transport. ErrHijack is the text
+//     the config layer reports for that combination.
+//   - Request body streaming. Bodies are read in full, up to MaxBodyBytes,
+//     before the handler runs. Response body streams (SetBodyStream) work.
+//   - Platforms without epoll or kqueue; Supported reports them.
+//
+// Upstream connections should use the same poller: NewDialFunc gives the
+// upstream pool a fasthttp.DialFunc over netpoll's dialer, and Classify maps
+// netpoll's error values (which are not io.EOF) to the 502 and 504 classes.
+// Mixing netpoll on one side with the Go runtime's poller on the other cost
+// 35-55 % more CPU per request in a trial.
+//
+// With GOMAXPROCS=1 netpoll's poller parks in epoll_wait while holding the
+// only P, and goroutines made runnable before it parked wait for sysmon to
+// take the P back (up to ~20 ms). New therefore refuses GOMAXPROCS < 2
+// unless Config.AllowSingleProc is set; see procs.go for the measurements.
+package eventloop
