@@ -59,14 +59,7 @@ func (ch *consistentHash) pick(hash uint64, tried uint64) *Target {
 	// Without a key the ring would send everything to one target:
 	// spread such requests round robin instead.
 	if hash == 0 {
-		n := uint64(len(ch.targets))
-		start := ch.next.Add(1) - 1
-		for i := range n {
-			if t := ch.targets[(start+i)%n]; usable(t, tried) {
-				return t
-			}
-		}
-		return nil
+		return pickInTurn(ch.targets, &ch.next, tried)
 	}
 
 	n := len(ch.ring)

@@ -85,7 +85,8 @@ func classify(err error, hook func(error) int) *Error {
 		return pe
 	}
 	if de, ok := err.(*dialError); ok {
-		if isTimeout(de.err) || (hook != nil && hook(de.err) == http.StatusGatewayTimeout) {
+		if isTimeout(de.err) || errors.Is(de.err, fasthttp.ErrDialTimeout) ||
+			(hook != nil && hook(de.err) == http.StatusGatewayTimeout) {
 			return ErrConnectTimeout
 		}
 		return ErrConnect

@@ -174,8 +174,8 @@ type logRecorder struct{ msgs chan string }
 func newLogRecorder() *logRecorder { return &logRecorder{msgs: make(chan string, 256)} }
 
 func (r *logRecorder) Enabled(context.Context, slog.Level) bool { return true }
-func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler      { return r }
-func (r *logRecorder) WithGroup(string) slog.Handler           { return r }
+func (r *logRecorder) WithAttrs([]slog.Attr) slog.Handler       { return r }
+func (r *logRecorder) WithGroup(string) slog.Handler            { return r }
 
 func (r *logRecorder) Handle(_ context.Context, rec slog.Record) error {
 	select {

@@ -11,11 +11,21 @@ type roundRobin struct {
 var _ balancer = (*roundRobin)(nil)
 
 // pick starts at the next position and walks on past unusable targets.
+// The counter then moves past the skipped ones too, so the target after
+// a down one does not get twice its share.
 func (rr *roundRobin) pick(_ uint64, tried uint64) *Target {
-	n := uint64(len(rr.targets))
-	start := rr.next.Add(1) - 1
+	return pickInTurn(rr.targets, &rr.next, tried)
+}
+
+// pickInTurn returns the next usable target in round-robin order.
+func pickInTurn(targets []*Target, next *atomic.Uint64, tried uint64) *Target {
+	n := uint64(len(targets))
+	start := next.Add(1) - 1
 	for i := range n {
-		if t := rr.targets[(start+i)%n]; usable(t, tried) {
+		if t := targets[(start+i)%n]; usable(t, tried) {
+			if i > 0 {
+				next.Add(i)
+			}
 			return t
 		}
 	}

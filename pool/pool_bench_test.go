@@ -1,0 +1,82 @@
+package pool
+
+import (
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+var benchBalancers = []string{BalanceRoundRobin, BalanceWeighted, BalanceLeastOutstanding,
+	BalanceConsistentHash}
+
+func BenchmarkPick(b *testing.B) {
+	for _, policy := range benchBalancers {
+		for _, n := range []int{3, 20} {
+			b.Run(policy+"/"+strconv.Itoa(n), func(b *testing.B) {
+				cfg := Config{Balance: policy}
+				for i := range n {
+					cfg.Targets = append(cfg.Targets, TargetConfig{
+						Addr: "10.0.0." + strconv.Itoa(i+1) + ":80", Weight: 1 + i%3})
+				}
+				u := newTestUpstream(b, cfg)
+				b.ReportAllocs()
+				b.ResetTimer()
+				b.RunParallel(func(pb *testing.PB) {
+					h := uint64(1)
+					for pb.Next() {
+						h += 0x9e3779b97f4a7c15
+						if u.bal.pick(h, 0) == nil {
+							b.Fatal("pick = nil")
+						}
+					}
+				})
+			})
+		}
+	}
+}
+
+func BenchmarkDo(b *testing.B) {
+	a, c := okBackend(b), okBackend(b)
+	for _, policy := range benchBalancers {
+		b.Run(policy, func(b *testing.B) {
+			u := newTestUpstream(b, Config{Balance: policy, Targets: targets(a, c)})
+			b.ReportAllocs()
+			b.ResetTimer()
+			b.RunParallel(func(pb *testing.PB) {
+				req, resp := get("/bench"), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(resp)
+				h := uint64(1)
+				for pb.Next() {
+					h += 0x9e3779b97f4a7c15
+					if _, err := u.Do(req, resp, h, time.Second); err != nil {
+						b.Fatalf("Do = %v", err)
+					}
+				}
+			})
+		})
+	}
+}
+
+// BenchmarkHostClientDirect is the baseline: the same request through a
+// bare HostClient, without balancing, host policy or accounting.
+func BenchmarkHostClientDirect(b *testing.B) {
+	addr := okBackend(b)
+	hc := &fasthttp.HostClient{Addr: addr, ConnPoolStrategy: fasthttp.LIFO,
+		NoDefaultUserAgentHeader: true}
+	b.Cleanup(hc.CloseIdleConnections)
+	b.ReportAllocs()
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		req, resp := get("/bench"), fasthttp.AcquireResponse()
+		defer fasthttp.ReleaseRequest(req)
+		defer fasthttp.ReleaseResponse(resp)
+		for pb.Next() {
+			if err := hc.DoTimeout(req, resp, time.Second); err != nil {
+				b.Fatalf("Do = %v", err)
+			}
+		}
+	})
+}
