@@ -286,16 +286,22 @@ func (a *Authenticator) refreshLoop(ctx context.Context) {
 }
 
 // RefreshJWKS reloads every JWKS file and URL now. A source that fails
-// keeps its last good set; the first error is returned. It is safe to
-// call concurrently with Check.
+// keeps its last good set; the first error is returned. When a set
+// changed, the verified-token cache is emptied, so a key withdrawn by the
+// issuer stops admitting tokens at once. It is safe to call concurrently
+// with Check, but not with itself (Start's loop calls it).
 func (a *Authenticator) RefreshJWKS(ctx context.Context) error {
 	if a.jwt == nil {
 		return nil
 	}
 	var first error
 	for _, s := range a.jwt.sources {
-		if err := s.refresh(ctx, a.logger); err != nil && first == nil {
+		changed, err := s.refresh(ctx, a.logger)
+		if err != nil && first == nil {
 			first = err
+		}
+		if changed {
+			a.jwt.cache.clear()
 		}
 	}
 	return first

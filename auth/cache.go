@@ -112,3 +112,13 @@ func (c *cache) len() int {
 	}
 	return n
 }
+
+// clear drops every entry.
+func (c *cache) clear() {
+	for i := range c.shards {
+		s := &c.shards[i]
+		s.mu.Lock()
+		clear(s.m)
+		s.mu.Unlock()
+	}
+}

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/BurntSushi/toml"
+
 	"github.com/portico-gw/portico/config"
 	"github.com/portico-gw/portico/cors"
 )
@@ -189,7 +191,7 @@ func newAuthenticator(ac *config.Auth, logger *slog.Logger, errs *[]error) *Auth
 func (a *Authenticator) compileConsumers(consumers map[string]config.Consumer, errs *[]error) {
 	for _, name := range sortedKeys(consumers) {
 		cc := consumers[name]
-		key := "consumers." + name
+		key := tableKey("consumers", name)
 		if !validName(name) {
 			*errs = append(*errs, config.Errorf(key, "name must be 1 to %d visible ASCII "+
 				"characters without commas or quotes", maxNameBytes))
@@ -252,7 +254,7 @@ func (a *Authenticator) compileRoute(name string, r *config.Route, errs *[]error
 	if r.Access == nil && r.CORS == nil {
 		return nil
 	}
-	key := "routes." + name
+	key := tableKey("routes", name)
 	rp := &RoutePolicy{name: name}
 	if r.CORS != nil {
 		p, cerrs := cors.New(key+".cors", r.CORS)
@@ -411,6 +413,10 @@ func orDefault(s, def string) string {
 
 // index renders a config path to a list element: key[i].
 func index(key string, i int) string { return fmt.Sprintf("%s[%d]", key, i) }
+
+// tableKey renders the config path of a named table, quoting the name the
+// way TOML does when it is not a bare key: routes."v1.users".
+func tableKey(table, name string) string { return table + "." + toml.Key{name}.String() }
 
 // contains reports whether list holds s.
 func contains(list []string, s string) bool { return slices.Contains(list, s) }

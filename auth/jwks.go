@@ -6,6 +6,7 @@ import (
 	"crypto/ed25519"
 	"crypto/elliptic"
 	"crypto/rsa"
+	"crypto/sha256"
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/json"
@@ -212,6 +213,9 @@ type jwksSource struct {
 	url    string
 	client *http.Client
 	set    atomic.Pointer[keySet]
+	// digest is the SHA-256 of the document behind set, to tell whether
+	// a refresh changed anything.
+	digest [32]byte
 	// failing is true from a failed refresh to the next good one; it
 	// makes the Warn and Info logs once per transition.
 	failing atomic.Bool
@@ -226,7 +230,7 @@ func (s *jwksSource) name() string {
 }
 
 // load reads and parses the set; it does not install it.
-func (s *jwksSource) load(ctx context.Context) (*keySet, error) {
+func (s *jwksSource) load(ctx context.Context) (*keySet, [32]byte, error) {
 	var data []byte
 	var err error
 	if s.file != "" {
@@ -235,9 +239,10 @@ func (s *jwksSource) load(ctx context.Context) (*keySet, error) {
 		data, err = s.fetch(ctx)
 	}
 	if err != nil {
-		return nil, err
+		return nil, [32]byte{}, err
 	}
-	return parseJWKS(data)
+	ks, err := parseJWKS(data)
+	return ks, sha256.Sum256(data), err
 }
 
 // fetch GETs the URL, insisting on 200 and a bounded body.
@@ -264,24 +269,28 @@ func (s *jwksSource) fetch(ctx context.Context) ([]byte, error) {
 	return data, err
 }
 
-// refresh loads the set and installs it; on failure the last good set
-// stays in place. Transitions are logged once each.
-func (s *jwksSource) refresh(ctx context.Context, logger *slog.Logger) error {
-	ks, err := s.load(ctx)
+// refresh loads the set and installs it, reporting whether it differs
+// from the one before; on failure the last good set stays in place.
+// Transitions are logged once each. Refreshes of one source must not run
+// concurrently.
+func (s *jwksSource) refresh(ctx context.Context, logger *slog.Logger) (changed bool, err error) {
+	ks, digest, err := s.load(ctx)
 	if err != nil {
 		if !s.failing.Swap(true) {
 			logger.LogAttrs(ctx, slog.LevelWarn, "jwks refresh failed, keeping last good set",
 				slog.String(logKeySource, s.name()), slog.String(logKeyError, err.Error()),
 				slog.Bool(logKeyHaveKeys, s.set.Load() != nil))
 		}
-		return err
+		return false, err
 	}
+	changed = digest != s.digest
+	s.digest = digest
 	s.set.Store(ks)
 	if s.failing.Swap(false) {
 		logger.LogAttrs(ctx, slog.LevelInfo, "jwks refresh recovered",
 			slog.String(logKeySource, s.name()), slog.Int(logKeyKeys, len(ks.keys)))
 	}
-	return nil
+	return changed, nil
 }
 
 // readPublicKeyFile reads public_key_file.

@@ -230,7 +230,7 @@ func (j *jwtVerifier) loadStaticKeys(jc *config.JWT, errs *[]error) {
 func (j *jwtVerifier) addSources(a *Authenticator, jc *config.JWT, errs *[]error) {
 	if jc.JWKSFile != "" {
 		s := &jwksSource{file: jc.JWKSFile}
-		if err := s.refresh(context.Background(), a.logger); err != nil {
+		if _, err := s.refresh(context.Background(), a.logger); err != nil {
 			*errs = append(*errs, config.Errorf("auth.jwt.jwks_file", "%v", err))
 		}
 		j.sources = append(j.sources, s)
@@ -241,7 +241,7 @@ func (j *jwtVerifier) addSources(a *Authenticator, jc *config.JWT, errs *[]error
 		if err != nil || (req.URL.Scheme != "http" && req.URL.Scheme != "https") {
 			*errs = append(*errs, config.Errorf("auth.jwt.jwks_url", "want an http or https URL"))
 		} else {
-			_ = s.refresh(context.Background(), a.logger)
+			_, _ = s.refresh(context.Background(), a.logger)
 		}
 		j.sources = append(j.sources, s)
 	}
