@@ -1,0 +1,142 @@
+package accesslog
+
+import (
+	"bufio"
+	"context"
+	"log/slog"
+	"time"
+)
+
+// Keys of the logger's own log lines.
+const (
+	keyOutput = "output"
+	keyError  = "error"
+)
+
+// formatFunc appends one record as a complete line, using ts to format
+// its time.
+type formatFunc func(dst []byte, r *record, ts *stamp) []byte
+
+// writer is the state owned by the writer goroutine.
+type writer struct {
+	format formatFunc
+	out    output
+	// pos is the ring position the writer reads next.
+	pos uint64
+	bw  *bufio.Writer
+	// line is the reused buffer one record is formatted into.
+	line   []byte
+	stamp  stamp
+	logger *slog.Logger
+	// failing is set while the output returns errors, so the failure is
+	// logged once per transition and not once per record.
+	failing  bool
+	closeErr error
+}
+
+// flushInterval is how often an idle writer looks at the ring. Records
+// reach the output at most about this long after Log, and a busy gateway
+// makes one write call per interval instead of one per request.
+const flushInterval = 10 * time.Millisecond
+
+// run is the writer goroutine. Its loop has three states: draining the
+// ring, flushing once the ring is empty, and waiting. It leaves the wait
+// on the next tick, a wake-up from Log when the ring fills, a reopen
+// request, or quit, after which it drains what is left, flushes, closes
+// the output and exits.
+func (l *Logger) run() {
+	defer close(l.done)
+	tick := time.NewTicker(flushInterval)
+	defer tick.Stop()
+	for {
+		l.drain()
+		l.w.flush()
+
+		// Announce the wait, then look once more so a record that
+		// asked for a wake-up before the announcement is not left
+		// waiting for the tick.
+		l.sleeping.Store(true)
+		if l.ready() {
+			l.sleeping.Store(false)
+			continue
+		}
+		select {
+		case <-tick.C:
+		case <-l.wake:
+		case req := <-l.reopenc:
+			l.drain()
+			l.w.flush()
+			req <- l.w.reopen()
+		case <-l.quit:
+			l.drain()
+			l.w.flush()
+			l.w.closeErr = l.w.out.close()
+			return
+		}
+		l.sleeping.Store(false)
+	}
+}
+
+// ready reports whether the next ring slot holds a record.
+func (l *Logger) ready() bool {
+	return l.slots[l.w.pos&l.mask].seq.Load() == l.w.pos+1
+}
+
+// drain formats and writes every ready record. Each slot is released as
+// soon as its record is formatted, before the write, so a slow output
+// holds no slot.
+func (l *Logger) drain() {
+	for l.ready() {
+		pos := l.w.pos
+		s := &l.slots[pos&l.mask]
+		l.w.line = l.w.format(l.w.line[:0], &s.rec, &l.w.stamp)
+		s.seq.Store(pos + l.mask + 1)
+		l.w.pos++
+		l.w.write(l.w.line)
+	}
+}
+
+// write hands one line to the buffered writer.
+func (w *writer) write(p []byte) {
+	if _, err := w.bw.Write(p); err != nil {
+		w.failed(err)
+	}
+}
+
+// flush writes out what is buffered.
+func (w *writer) flush() {
+	if w.bw.Buffered() == 0 {
+		return
+	}
+	if err := w.bw.Flush(); err != nil {
+		w.failed(err)
+		return
+	}
+	if w.failing {
+		w.failing = false
+		w.logger.LogAttrs(context.Background(), slog.LevelInfo,
+			"access log writable again", slog.String(keyOutput, w.out.name()))
+	}
+}
+
+// failed handles a write error: it logs the first one of a run of errors
+// and discards the buffer, because a bufio.Writer that saw an error
+// refuses every later write.
+// TODO: count the records lost with a failed buffer; a full disk loses
+// up to 64 KiB of records that Dropped does not show.
+func (w *writer) failed(err error) {
+	if !w.failing {
+		w.failing = true
+		w.logger.LogAttrs(context.Background(), slog.LevelWarn,
+			"access log write failed, records are lost",
+			slog.String(keyOutput, w.out.name()), slog.String(keyError, err.Error()))
+	}
+	w.bw.Reset(w.out.w)
+}
+
+// reopen swaps the output file and points the buffered writer at it.
+func (w *writer) reopen() error {
+	err := w.out.reopen()
+	w.bw.Reset(w.out.w)
+	return err
+}
