@@ -98,34 +98,12 @@ func (t *Tree[T]) AppendAllow(dst, host, path []byte) []byte {
 func (t *Tree[T]) match(host, path []byte, mk methodKey, ps *Params,
 	allow *uint64) (int32, bool) {
 	matched := false
-	if len(host) > 0 && host[len(host)-1] == '.' {
-		host = host[:len(host)-1]
-	}
-
-	var buf [maxHost]byte
-	if h, ok := lowerHost(&buf, host); ok && (len(t.exact) > 0 || len(t.wild) > 0) {
-		if n := t.exact[string(h)]; n != nil {
-			e, m := t.search(n, path, mk, ps, allow)
-			if e >= 0 {
-				return e, true
-			}
-			matched = matched || m
+	if len(t.exact) > 0 || len(t.wild) > 0 {
+		e, m := t.matchHost(host, path, mk, ps, allow)
+		if e >= 0 {
+			return e, true
 		}
-
-		// A dot at i starts the suffix a wildcard "*<suffix>" would name;
-		// the leftmost dot gives the longest suffix.
-		for i := 1; i < len(h) && len(t.wild) > 0; i++ {
-			if h[i] != '.' {
-				continue
-			}
-			if n := t.wild[string(h[i:])]; n != nil {
-				e, m := t.search(n, path, mk, ps, allow)
-				if e >= 0 {
-					return e, true
-				}
-				matched = matched || m
-			}
-		}
+		matched = m
 	}
 
 	if t.any != nil {
@@ -134,6 +112,44 @@ func (t *Tree[T]) match(host, path []byte, mk methodKey, ps *Params,
 			return e, true
 		}
 		matched = matched || m
+	}
+	return -1, matched
+}
+
+// matchHost is match for the routes that name hosts.
+func (t *Tree[T]) matchHost(host, path []byte, mk methodKey, ps *Params,
+	allow *uint64) (int32, bool) {
+	if len(host) > 0 && host[len(host)-1] == '.' {
+		host = host[:len(host)-1]
+	}
+	var buf [maxHost]byte
+	h, ok := lowerHost(&buf, host)
+	if !ok {
+		return -1, false
+	}
+
+	matched := false
+	if n := t.exact[string(h)]; n != nil {
+		e, m := t.search(n, path, mk, ps, allow)
+		if e >= 0 {
+			return e, true
+		}
+		matched = m
+	}
+
+	// A dot at i starts the suffix a wildcard "*<suffix>" would name; the
+	// leftmost dot gives the longest suffix.
+	for i := 1; i < len(h) && len(t.wild) > 0; i++ {
+		if h[i] != '.' {
+			continue
+		}
+		if n := t.wild[string(h[i:])]; n != nil {
+			e, m := t.search(n, path, mk, ps, allow)
+			if e >= 0 {
+				return e, true
+			}
+			matched = matched || m
+		}
 	}
 	return -1, matched
 }

@@ -188,20 +188,20 @@ func TestValidatePatternAccepts(t *testing.T) {
 }
 
 func TestNewTooDeep(t *testing.T) {
-	// Each route adds a branch one level further down "/a/b/c/...", so
-	// the tree grows one node deeper per route.
+	// Each route adds a parameter one segment further down "/s/s/...",
+	// so each needs one more search frame than the one before.
 	var rs []Route[int]
 	p := ""
-	for i := 0; i < maxDepth+2; i++ {
+	for i := 0; i < maxFrames+2; i++ {
 		p += "/s"
-		rs = append(rs, r("deep", p+"/x", nil))
+		rs = append(rs, r("deep", p+"/:x", nil))
 	}
 	_, err := New(rs)
 	var pe *PatternError
 	if !errors.As(err, &pe) || !strings.Contains(pe.Msg, "too deep") {
 		t.Fatalf("New(deep routes) = %v, want a too-deep *PatternError", err)
 	}
-	if _, err := New(rs[:maxDepth/2-2]); err != nil {
+	if _, err := New(rs[:maxFrames-1]); err != nil {
 		t.Fatalf("New(shallower routes) = %v, want nil", err)
 	}
 }

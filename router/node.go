@@ -99,22 +99,26 @@ func commonPrefix(a, b string) int {
 	return i
 }
 
-// depth returns the number of nodes on the longest path from n down to a
-// leaf, counting n, and the leaf at the end of that path.
+// depth returns the largest number of nodes with a param or catch-all
+// child on a path from n down to a leaf, which is the number of frames a
+// search needs, and the leaf at the end of that path.
 func (n *node) depth() (int, int32) {
 	best, leaf := 0, n.leaf
-	for _, c := range n.children {
-		if d, l := c.depth(); d > best {
-			best, leaf = d, l
-		}
-	}
-	for _, c := range [2]*node{n.param, n.catchAll} {
+	for _, c := range [...]*node{n.param, n.catchAll} {
 		if c == nil {
 			continue
 		}
-		if d, l := c.depth(); d > best {
+		if d, l := c.depth(); d > best || leaf < 0 {
 			best, leaf = d, l
 		}
 	}
-	return best + 1, leaf
+	for _, c := range n.children {
+		if d, l := c.depth(); d > best || leaf < 0 {
+			best, leaf = d, l
+		}
+	}
+	if n.param != nil || n.catchAll != nil {
+		best++
+	}
+	return best, leaf
 }

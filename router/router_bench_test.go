@@ -1,6 +1,7 @@
 package router
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"testing"
@@ -108,7 +109,7 @@ func (r *linearRoute) match(path []byte, ps *Params) bool {
 	ps.n = 0
 	rest := path[1:]
 	for i, s := range r.segs {
-		end := strings.IndexByte(string(rest), '/')
+		end := bytes.IndexByte(rest, '/')
 		if end < 0 {
 			end = len(rest)
 		}

@@ -2,9 +2,9 @@ package router
 
 import "bytes"
 
-// frame is one node on the search stack: the node, the path offset just
-// past what it matched, the number of parameters captured above it, and
-// which of its branches the search tries next.
+// frame is a node on the search stack that has a param or catch-all
+// child: the node, the path offset just past what it matched, the number
+// of parameters captured above it, and which branch the search tries next.
 type frame struct {
 	n     *node
 	pos   int32
@@ -15,8 +15,7 @@ type frame struct {
 // Branches of a node, in the order a search tries them; this order is the
 // precedence static > param > catch-all.
 const (
-	stageStatic   = iota // the end of the path, else the static child
-	stageParam           // the param child
+	stageParam    = iota // the param child; the static one was tried first
 	stageCatchAll        // the catch-all child
 	stageDone            // nothing left: pop the frame
 )
@@ -28,22 +27,27 @@ const (
 // not nil. With allow set, it visits every matching leaf instead, ORs
 // their method masks into *allow, and returns -1.
 //
-// The stack is a fixed array; New guarantees no tree is deeper than it.
+// Static children are followed without leaving a frame behind; only a
+// node with a param or catch-all child gets one, since only there is
+// something left to try. The stack is a fixed array, and New guarantees
+// no path through a tree has more such nodes than it holds.
 func (t *Tree[T]) search(root *node, path []byte, mk methodKey, ps *Params,
 	allow *uint64) (int32, bool) {
 	if len(path) > 1<<31-1 {
 		return -1, false
 	}
-	var stack [maxDepth]frame
-	stack[0] = frame{n: root}
-	top, matched := 0, false
+	var stack [maxFrames]frame
+	top, matched := -1, false
+	n, pos, np := root, 0, 0
 
-	for top >= 0 {
-		f := &stack[top]
-		n, pos := f.n, int(f.pos)
-		switch f.stage {
-		case stageStatic:
-			f.stage = stageParam
+descend:
+	for {
+		// Follow static children as far as they match the path.
+		for {
+			if n.param != nil || n.catchAll != nil {
+				top++
+				stack[top] = frame{n: n, pos: int32(pos), np: uint8(np), stage: stageParam}
+			}
 			if pos == len(path) {
 				if n.leaf >= 0 {
 					if e := t.pick(n.leaf, mk, allow); e >= 0 {
@@ -51,51 +55,58 @@ func (t *Tree[T]) search(root *node, path []byte, mk methodKey, ps *Params,
 					}
 					matched = true
 				}
-				continue
+				break
 			}
 			c := n.child(path[pos])
 			if c == nil || !hasPrefix(path[pos:], c.prefix) {
-				continue
+				break
 			}
-			top++
-			stack[top] = frame{n: c, pos: int32(pos + len(c.prefix)), np: f.np}
-
-		case stageParam:
-			f.stage = stageCatchAll
-			if n.param == nil {
-				continue
-			}
-			end := bytes.IndexByte(path[pos:], '/')
-			if end < 0 {
-				end = len(path) - pos
-			}
-			if end == 0 {
-				continue
-			}
-			if ps != nil {
-				ps.vals[f.np] = path[pos : pos+end]
-			}
-			top++
-			stack[top] = frame{n: n.param, pos: int32(pos + end), np: f.np + 1}
-
-		case stageCatchAll:
-			f.stage = stageDone
-			if n.catchAll == nil || n.catchAll.leaf < 0 {
-				continue
-			}
-			if ps != nil {
-				ps.vals[f.np] = path[pos:]
-			}
-			if e := t.pick(n.catchAll.leaf, mk, allow); e >= 0 {
-				return e, true
-			}
-			matched = true
-
-		default:
-			top--
+			n, pos = c, pos+len(c.prefix)
 		}
+
+		// Take the next untried branch of the nearest frame: its param,
+		// which resumes the descent, or else its catch-all.
+		for top >= 0 {
+			f := &stack[top]
+			fpos := int(f.pos)
+			switch f.stage {
+			case stageParam:
+				f.stage = stageCatchAll
+				if f.n.param == nil {
+					continue
+				}
+				end := bytes.IndexByte(path[fpos:], '/')
+				if end < 0 {
+					end = len(path) - fpos
+				}
+				if end == 0 {
+					continue
+				}
+				if ps != nil {
+					ps.vals[f.np] = path[fpos : fpos+end]
+				}
+				n, pos, np = f.n.param, fpos+end, int(f.np)+1
+				continue descend
+
+			case stageCatchAll:
+				f.stage = stageDone
+				if f.n.catchAll == nil {
+					continue
+				}
+				if ps != nil {
+					ps.vals[f.np] = path[fpos:]
+				}
+				if e := t.pick(f.n.catchAll.leaf, mk, allow); e >= 0 {
+					return e, true
+				}
+				matched = true
+
+			default:
+				top--
+			}
+		}
+		return -1, matched
 	}
-	return -1, matched
 }
 
 // pick returns the entry of leaf l that accepts the method, or -1. With

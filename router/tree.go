@@ -65,7 +65,7 @@ const (
 	methodGet  = 0
 	methodHead = 1
 	maxMethods = 64 // bits in leaf.mask
-	maxDepth   = 64 // frames in a search; see search
+	maxFrames  = 32 // frames in a search; see search
 )
 
 // spec is a route after checking: its parsed pattern, lower-case hosts
@@ -243,9 +243,9 @@ func (t *Tree[T]) conflict(e, o int32, host, method string) error {
 	}
 }
 
-// checkDepth fails when a root-to-leaf path has more nodes than a search
-// has frames for. It takes hundreds of routes sharing one deep prefix to
-// get there.
+// checkDepth fails when a root-to-leaf path has more nodes with a param
+// or catch-all child than a search has frames for. Only a path with over
+// 32 segments that each have a parameter alternative gets there.
 func (t *Tree[T]) checkDepth() error {
 	roots := []*node{t.any}
 	for _, n := range t.exact {
@@ -258,10 +258,11 @@ func (t *Tree[T]) checkDepth() error {
 		if n == nil {
 			continue
 		}
-		if d, l := n.depth(); d > maxDepth {
+		if d, l := n.depth(); d > maxFrames {
 			e := t.firstEntry(l)
 			return &PatternError{Route: e.route, Pattern: e.pattern,
-				Msg: "route tree is too deep; too many routes branch along this path"}
+				Msg: "route tree is too deep: more than 32 segments along this path " +
+					"have a parameter or catch-all alternative"}
 		}
 	}
 	return nil

@@ -25,7 +25,7 @@ func checkTree[T any](t *testing.T, tr *Tree[T]) {
 		if n.prefix != "" || n.param != nil || n.catchAll != nil {
 			t.Errorf("host %s: root has prefix %q or a param child", h, n.prefix)
 		}
-		checkNode(t, tr, h, n, "", 0, 1, seen)
+		checkNode(t, tr, h, n, "", 0, 0, seen)
 	}
 	for l, c := range seen {
 		if c != 1 {
@@ -38,13 +38,16 @@ func checkTree[T any](t *testing.T, tr *Tree[T]) {
 }
 
 // checkNode checks n, reached along path with np parameters above it and
-// depth nodes from the root counting n, and then its children.
+// depth search frames needed above it, and then its children.
 func checkNode[T any](t *testing.T, tr *Tree[T], host string, n *node, path string,
 	np, depth int, seen []int) {
 	t.Helper()
 	at := "host " + host + " node " + strconv.Quote(path)
-	if depth > maxDepth {
-		t.Errorf("%s: depth %d exceeds %d", at, depth, maxDepth)
+	if n.param != nil || n.catchAll != nil {
+		depth++
+	}
+	if depth > maxFrames {
+		t.Errorf("%s: depth %d exceeds %d", at, depth, maxFrames)
 	}
 	if len(n.indices) != len(n.children) {
 		t.Fatalf("%s: %d indices for %d children", at, len(n.indices), len(n.children))
@@ -78,7 +81,7 @@ func checkNode[T any](t *testing.T, tr *Tree[T], host string, n *node, path stri
 		if p.prefix != "" || p.param != nil || p.catchAll != nil {
 			t.Errorf("%s: param node has a prefix or a param child", at)
 		}
-		checkNode(t, tr, host, p, path+":", np+1, depth+1, seen)
+		checkNode(t, tr, host, p, path+":", np+1, depth, seen)
 	}
 
 	// Radix shape: distinct first bytes, no empty prefixes, and no node
@@ -98,7 +101,7 @@ func checkNode[T any](t *testing.T, tr *Tree[T], host string, n *node, path stri
 		if strings.HasSuffix(path, ":") && i == 0 && c.prefix[0] != '/' {
 			t.Errorf("%s: child of a param does not start with '/'", at)
 		}
-		checkNode(t, tr, host, c, path+c.prefix, np, depth+1, seen)
+		checkNode(t, tr, host, c, path+c.prefix, np, depth, seen)
 	}
 }
 
