@@ -79,7 +79,11 @@ func (st *state) buildUpstreams(f *config.File, prev *state, logger *slog.Logger
 				continue
 			}
 		}
-		u, err := pool.New(pool.FromConfig(name, uc, logger))
+		pc := pool.FromConfig(name, uc, logger)
+		// Responses stream from upstream to client, so a large download
+		// holds a buffer, not the body.
+		pc.StreamResponseBody = true
+		u, err := pool.New(pc)
 		if err != nil {
 			errs = append(errs, config.Errorf("upstreams."+name, "%v", err))
 			continue
