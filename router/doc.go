@@ -19,8 +19,9 @@
 //
 // # Matching
 //
-// Hosts are matched case-insensitively. The caller strips the port (and
-// any IPv6 brackets stay as they are); Lookup ignores one trailing dot.
+// Hosts are matched case-insensitively. The caller strips the port; an
+// IPv6 literal keeps its brackets ("[::1]"). Lookup ignores one trailing
+// dot.
 // A route's host is either exact ("api.example.com"), a wildcard
 // ("*.example.com", which matches any depth of subdomain but not
 // "example.com" itself), or absent, which matches every host. Candidates

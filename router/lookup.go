@@ -95,6 +95,10 @@ func (t *Tree[T]) AppendAllow(dst, host, path []byte) []byte {
 // matched, or -1 and whether some route matched the path but not the
 // method. With allow set it visits every match, ORs their methods into
 // *allow and returns -1.
+//
+// TODO: a host's routes cannot be made exclusive; a request for a path
+// its exact or wildcard routes lack falls through to host-less routes, so
+// an operator who wants strict virtual hosts must not add host-less ones.
 func (t *Tree[T]) match(host, path []byte, mk methodKey, ps *Params,
 	allow *uint64) (int32, bool) {
 	matched := false

@@ -25,8 +25,17 @@ package router
 //
 // Raw control bytes and an encoded NUL are rejected rather than passed on,
 // because upstream servers disagree on how to read them. Other bytes,
-// including ones above 0x7f, are kept as they are.
+// including ones above 0x7f and '\', are kept as they are.
+//
+// An upstream that decodes "%2F" or treats '\' as '/' before resolving dot
+// segments sees a different path than the one that was routed, and can be
+// reached outside a route's prefix; don't put such an upstream behind a
+// prefix route that guards anything.
 func Normalize(dst, path []byte) ([]byte, error) {
+	// TODO: an option to reject or rewrite "%2F", "%5C" and '\' is
+	// missing; operators with upstreams that decode them must filter such
+	// requests themselves, or "/public/..%2Fadmin" reaches the upstream's
+	// /admin.
 	if len(path) == 0 || path[0] != '/' {
 		return dst, ErrPathNotAbsolute
 	}

@@ -10,6 +10,8 @@ const MaxParams = 16
 //
 // Values point into the path passed to Lookup and are valid only as long
 // as that path's bytes are; keys point into the Tree and stay valid.
+// Values are in the normalized path's form, percent escapes included
+// ("a%2Fb"); decoding them is up to the caller.
 type Params struct {
 	n    int
 	keys [MaxParams]string

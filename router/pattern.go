@@ -118,6 +118,9 @@ func checkSegment(seg string, last bool) string {
 		}
 		return ""
 	case strings.ContainsAny(seg, ":*"):
+		// TODO: a literal ':' or '*' inside a segment is rejected, so a
+		// custom-method path such as "/v1/items:batchGet" needs a param or
+		// catch-all route; operators see this as a load error.
 		return "':' and '*' may only start a segment, found in " + seg
 	}
 	return ""

@@ -9,8 +9,9 @@ type Route[T any] struct {
 	Name string
 	// Hosts lists the hosts the route serves: exact names such as
 	// "api.example.com", or wildcards such as "*.example.com", which match
-	// subdomains of any depth. Case does not matter, and a host must not
-	// carry a port. Empty means any host.
+	// subdomains of any depth, or bracketed IPv6 literals such as
+	// "[::1]". Case does not matter, and a host must not carry a port.
+	// Empty means any host.
 	Hosts []string
 	// Methods lists the methods the route accepts, as upper-case tokens.
 	// Empty means any method. GET implies HEAD.
