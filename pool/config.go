@@ -112,6 +112,10 @@ type Config struct {
 	// it must bound the connect by itself (ConnectTimeout is not passed).
 	// The event-loop transport supplies a netpoll dialer here.
 	Dial fasthttp.DialFunc
+	// DialTimeout, if set, is used instead of Dial and gets the connect
+	// timeout (ConnectTimeout, or less when the request's budget is
+	// shorter).
+	DialTimeout fasthttp.DialFuncWithTimeout
 	// Classify, if set, maps a transport error that this package does
 	// not know to 502 or 504 (0 for "not mine"). netpoll's errors are
 	// not io.EOF, so the event-loop transport supplies one.

@@ -16,9 +16,14 @@
 // outlier ejection (consecutive connection or 5xx failures eject a target
 // for a time that doubles on repeated ejections).
 //
+// Targets are plain HTTP/1.1 over TCP: TLS to upstreams is not supported.
+//
 // Errors from Do are a small set of sentinels (ErrNoTarget, ErrPoolFull,
 // ErrConnect, ErrConnectTimeout, ErrTimeout, ErrClosed, ErrBadResponse);
 // StatusFor turns them into 502, 503 or 504. The package does not write
 // responses, log requests or count metrics per request: that is the
 // proxy's job.
 package pool
+
+// TODO: no TLS to upstreams; an https backend needs a sidecar or a
+// plaintext port until Config grows a TLS setting.

@@ -37,20 +37,25 @@ func (u *Upstream) check(t *Target) {
 	req.SetRequestURI(h.Path)
 	req.Header.SetMethod(http.MethodGet)
 	req.UseHostHeader = true
+	// With host_header "client" there is no client: probes send the
+	// target's address, like "target".
 	if hh := u.set.HostHeader; hh != HostHeaderClient && hh != HostHeaderTarget {
 		req.Header.SetHost(hh)
 	} else {
 		req.Header.SetHost(t.addr)
 	}
 
+	// Probe at once, then every interval.
 	tick := time.NewTicker(h.Interval)
 	defer tick.Stop()
 	good, bad := 0, 0
-	for {
-		select {
-		case <-u.stop:
-			return
-		case <-tick.C:
+	for first := true; ; first = false {
+		if !first {
+			select {
+			case <-u.stop:
+				return
+			case <-tick.C:
+			}
 		}
 		ok, reason := u.probe(pc, req, resp)
 		if ok {

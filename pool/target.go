@@ -13,13 +13,17 @@ import (
 type Target struct {
 	addr   string
 	weight int
-	// bit is 1<<index, used to skip targets already tried by one request;
-	// 0 for targets past the 64th, which retries cannot tell apart.
+	// bit is 1<<index, used to skip targets already tried by one request.
+	// TODO: targets past the 64th get 0 and cannot be excluded, so a retry
+	// may land on the target that just failed in upstreams that large.
 	bit uint64
 	up  *Upstream
 	hc  *fasthttp.HostClient
 
 	// outstanding counts requests in Do right now (least_outstanding).
+	// TODO: with StreamResponseBody the count drops when the header is
+	// read, not when the body is done; least_outstanding then undercounts
+	// targets serving long downloads.
 	outstanding atomic.Int64
 	// healthy is the active health check's verdict; true without checks.
 	healthy atomic.Bool
@@ -85,12 +89,15 @@ func (t *Target) dial(addr string, timeout time.Duration) (net.Conn, error) {
 		c   net.Conn
 		err error
 	)
-	if s.Dial != nil {
+	if timeout <= 0 || timeout > s.ConnectTimeout {
+		timeout = s.ConnectTimeout
+	}
+	switch {
+	case s.DialTimeout != nil:
+		c, err = s.DialTimeout(addr, timeout)
+	case s.Dial != nil:
 		c, err = s.Dial(addr)
-	} else {
-		if timeout <= 0 || timeout > s.ConnectTimeout {
-			timeout = s.ConnectTimeout
-		}
+	default:
 		c, err = fasthttp.DialTimeout(addr, timeout)
 	}
 	if err != nil {

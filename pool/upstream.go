@@ -24,10 +24,15 @@ type Upstream struct {
 	// end (unix nano); guarded by ejectMu.
 	lastEjectEnd []int64
 
-	closed    atomic.Bool
-	startOnce sync.Once
-	stop      chan struct{}
-	checks    sync.WaitGroup
+	// closed is set by Close; attempts read it to drop connections that
+	// come back after Close.
+	closed atomic.Bool
+	// runMu orders Start and Close, so that no health check is added to
+	// checks while Close waits for them.
+	runMu   sync.Mutex
+	started bool
+	stop    chan struct{}
+	checks  sync.WaitGroup
 }
 
 // TargetStatus is a snapshot of one target for the admin API.
@@ -84,28 +89,31 @@ func (u *Upstream) Targets() []*Target { return u.targets }
 // Start starts the active health checks, if configured. It is a no-op
 // when called again or after Close.
 func (u *Upstream) Start() {
-	if u.set.Health == nil {
+	u.runMu.Lock()
+	defer u.runMu.Unlock()
+	if u.set.Health == nil || u.started || u.closed.Load() {
 		return
 	}
-	u.startOnce.Do(func() {
-		if u.closed.Load() {
-			return
-		}
-		for _, t := range u.targets {
-			u.checks.Add(1)
-			go u.check(t)
-		}
-	})
+	u.started = true
+	for _, t := range u.targets {
+		u.checks.Add(1)
+		go u.check(t)
+	}
 }
 
 // Close stops the health checks and closes idle connections. Requests in
 // flight finish, and their connections are closed as they come back.
 // Close waits for the health check goroutines to return.
 func (u *Upstream) Close() {
-	if !u.closed.CompareAndSwap(false, true) {
+	u.runMu.Lock()
+	if u.closed.Load() {
+		u.runMu.Unlock()
 		return
 	}
+	u.closed.Store(true)
 	close(u.stop)
+	u.runMu.Unlock()
+
 	u.checks.Wait()
 	for _, t := range u.targets {
 		t.hc.CloseIdleConnections()
