@@ -220,3 +220,29 @@ func TestStatusString(t *testing.T) {
 		})
 	}
 }
+
+func TestLookupConcurrent(t *testing.T) {
+	tr := newTestTree(t)
+	paths := []struct{ path, want string }{
+		{"/users/1", "user"}, {"/a/b/d", "axd"}, {"/static/x", "static"}, {"/", "root"},
+	}
+	done := make(chan string, 4)
+	for g := 0; g < 4; g++ {
+		go func() {
+			var ps Params
+			for i := 0; i < 2000; i++ {
+				p := paths[(g+i)%len(paths)]
+				if got, _ := tr.Lookup(nil, []byte("GET"), []byte(p.path), &ps); got != p.want {
+					done <- "Lookup(" + p.path + ") = " + got + ", want " + p.want
+					return
+				}
+			}
+			done <- ""
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if msg := <-done; msg != "" {
+			t.Error(msg)
+		}
+	}
+}
