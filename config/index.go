@@ -14,7 +14,8 @@ import (
 // fails, whatever the input.
 type index struct {
 	// lines holds the first line of every key path, including the implicit
-	// parents of dotted keys and headers, and every array element.
+	// parents of dotted keys and headers, every array element, and every
+	// path once more without its array indexes.
 	lines map[string]int
 	// defs lists, in document order, the keys that are written with a
 	// value, the table headers and the array elements. Unknown keys are
@@ -110,10 +111,17 @@ func (ix *index) def(key string, line int) {
 	ix.defs = append(ix.defs, indexEntry{key, line})
 }
 
-// implicit records the line of key unless it is already known.
+// implicit records the line of key unless it is already known. A key
+// with array indexes is also recorded without them, so that a key path
+// given without indexes finds the first occurrence.
 func (ix *index) implicit(key string, line int) {
 	if _, ok := ix.lines[key]; !ok {
 		ix.lines[key] = line
+	}
+	if bare := stripIndexes(key); bare != key {
+		if _, ok := ix.lines[bare]; !ok {
+			ix.lines[bare] = line
+		}
 	}
 }
 
