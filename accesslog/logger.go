@@ -230,6 +230,8 @@ func (l *Logger) Dropped() uint64 {
 // ring is written and flushed, and closes the file the logger opened. It
 // blocks as long as the output does. Calling it again returns the first
 // result.
+// TODO: give up after a deadline; a hung network mount or an unread pipe
+// keeps the gateway's shutdown waiting here forever.
 func (l *Logger) Close() error {
 	if l == nil || l.slots == nil {
 		return nil

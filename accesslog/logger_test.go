@@ -415,3 +415,57 @@ func TestWriteErrors(t *testing.T) {
 		t.Errorf("output = %q, want only the record logged after recovery", got)
 	}
 }
+
+// TestBlockedPipe logs into an OS pipe nobody reads: once the pipe and the
+// write buffer are full the writer is stuck, and Log must keep returning
+// and count what it cannot keep.
+func TestBlockedPipe(t *testing.T) {
+	const ring, total = 64, 5000
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r.Close()
+	l, err := accesslog.NewWriter(config.AccessLog{BufferRecords: ring}, w, discardLogger())
+	if err != nil {
+		t.Fatalf("NewWriter: %v", err)
+	}
+
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		e := fullEntry()
+		e.Path = bytes.Repeat([]byte("p"), 1000) // fill the pipe sooner
+		for range total {
+			l.Log(&e)
+		}
+	}()
+	waitFor(t, done, "Log to return while the pipe is full")
+	if l.Dropped() == 0 {
+		t.Fatal("Dropped() = 0, want records dropped while the pipe is full")
+	}
+
+	// Read the pipe so Close can drain, then count the lines.
+	lines := make(chan int, 1)
+	go func() {
+		n := 0
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 4096), 1<<16)
+		for sc.Scan() {
+			n++
+		}
+		lines <- n
+	}()
+	if err := l.Close(); err != nil {
+		t.Fatalf("Close: %v", err)
+	}
+	w.Close()
+	select {
+	case n := <-lines:
+		if uint64(n)+l.Dropped() != total {
+			t.Errorf("read %d + dropped %d, want %d in all", n, l.Dropped(), total)
+		}
+	case <-time.After(waitTimeout):
+		t.Fatal("reading the pipe did not finish")
+	}
+}
