@@ -2,6 +2,7 @@ package limiter
 
 import (
 	"math"
+	"math/bits"
 	"time"
 )
 
@@ -122,25 +123,38 @@ func decide(w *Window, now int64, curr, prev uint64) Result {
 
 // retryAfter solves, for a refused request, when the weighted count
 // drops far enough to admit one more request if none arrives meanwhile.
+// It works in integers so that exact instants are not lost to rounding.
 func retryAfter(w *Window, now int64, curr, prev uint64) int64 {
 	elapsed, l := now-w.Start, w.Length
 	left := l - elapsed
 	if w.Fixed {
 		return left
 	}
-	lim := float64(w.Limit)
+	lim := uint64(w.Limit)
 
 	// Still inside this window: wait until the previous window's weight
-	// has shrunk enough.
-	if float64(curr+1) <= lim && prev > 0 {
-		need := float64(l) * (1 - (lim-float64(curr)-1)/float64(prev))
-		if d := int64(math.Ceil(need)) - elapsed; d > 0 {
+	// prev*(l-e)/l has shrunk to lim-curr-1, at e = l*(prev-(lim-curr-1))/prev.
+	if curr+1 <= lim && prev > 0 {
+		if d := mulDivCeil(l, prev-(lim-curr-1), prev) - elapsed; d > 0 {
 			return d
 		}
 		return 1
 	}
 
-	// In the next window this window's count becomes the previous one.
-	need := float64(l) * (1 - (lim-1)/float64(curr))
-	return left + int64(math.Ceil(math.Max(need, 0)))
+	// In the next window this window's count becomes the previous one:
+	// curr*(l-e)/l <= lim-1 at e = l*(curr-lim+1)/curr.
+	if curr == 0 {
+		return left
+	}
+	return left + mulDivCeil(l, curr-min(curr, lim-1), curr)
+}
+
+// mulDivCeil returns ceil(a*b/c) for 0 <= b <= c, without overflow.
+func mulDivCeil(a int64, b, c uint64) int64 {
+	hi, lo := bits.Mul64(uint64(a), b)
+	q, r := bits.Div64(hi, lo, c)
+	if r > 0 {
+		q++
+	}
+	return int64(q)
 }

@@ -1,0 +1,265 @@
+package limits
+
+import (
+	"encoding/binary"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/cespare/xxhash/v2"
+
+	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/limiter"
+	"github.com/portico-gw/portico/view"
+)
+
+// Engine decides whether requests fit their limits and quotas. Build one
+// per config with New; it is safe for concurrent use. Close releases its
+// background work.
+type Engine struct {
+	c        *compiled
+	back     counter
+	backCfg  backendConfig
+	usage    *usageStore
+	logger   *slog.Logger
+	keyHdr   string
+	keyQuery string
+
+	mu       sync.Mutex
+	ownsBack bool // false once a newer Engine took the backend over
+	closed   bool
+}
+
+// New compiles the plans, consumers, route limits and [limiter] table of
+// f. Problems come back as *config.Error values (joined), located in f.
+// When prev is not nil its usage counts carry over, and so do its
+// counters when the [limiter] table did not change; prev stays usable
+// until it is closed, and closing it then leaves the shared parts alone.
+func New(f *config.File, prev *Engine, logger *slog.Logger) (*Engine, error) {
+	c, err := compile(f)
+	bc, berr := compileBackend(f.Limiter)
+	if err != nil || berr != nil {
+		return nil, f.Locate(joinErrs(err, berr))
+	}
+
+	e := &Engine{c: c, backCfg: bc, logger: logger, ownsBack: true,
+		keyHdr: f.Auth.KeyHeader, keyQuery: f.Auth.KeyQuery}
+	if prev != nil {
+		e.usage = prev.usage
+		e.back = prev.takeBackend(bc)
+	}
+	if e.usage == nil {
+		e.usage = newUsageStore()
+	}
+	if e.back == nil {
+		if e.back, err = newBackend(bc, logger); err != nil {
+			return nil, err
+		}
+	}
+	for _, rp := range c.routes {
+		rp.usage = e.usage.route(rp.name, f.Consumers)
+	}
+	return e, nil
+}
+
+// takeBackend hands e's counters to a newer Engine when its backend
+// config is the same, and returns nil otherwise.
+func (e *Engine) takeBackend(bc backendConfig) counter {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.ownsBack || e.closed || e.backCfg != bc {
+		return nil
+	}
+	e.ownsBack = false
+	return e.back
+}
+
+// Close stops the Engine's background work and releases its counters
+// unless a newer Engine took them over. Decisions after Close still run,
+// on counters that are no longer swept or synced.
+func (e *Engine) Close() {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed {
+		return
+	}
+	e.closed = true
+	if e.ownsBack {
+		e.back.close()
+	}
+}
+
+// Route returns the limit policy of the named route, or nil when no limit
+// can apply to it (no plans at all and no limits of its own). The result
+// is valid for the Engine's lifetime.
+func (e *Engine) Route(name string) *RoutePolicy {
+	return e.c.routes[name]
+}
+
+// planFor returns the plan of a consumer: its configured plan, the
+// "default" plan for other known callers, "anonymous" for "".
+func (e *Engine) planFor(consumer string) *plan {
+	if consumer == "" {
+		return e.c.anonymous
+	}
+	if p, ok := e.c.consumers[consumer]; ok {
+		return p
+	}
+	return e.c.deflt
+}
+
+// CheckAt decides one request at now: v is the request, consumer the
+// caller's name from authentication ("" for anonymous). Every limit of the
+// caller's plan (or the route's plan) and of the route is counted, then
+// the plan's quota; a refused request is counted nowhere. It allocates
+// nothing with the local and synced backends. rp may be nil: everything
+// is allowed.
+func (e *Engine) CheckAt(rp *RoutePolicy, v *view.Request, consumer string, now time.Time) Decision {
+	var d Decision
+	if rp == nil {
+		return d
+	}
+	p := rp.plan
+	if p == nil {
+		p = e.planFor(consumer)
+	}
+
+	// Rate limits: the plan's, then the route's own.
+	ok := true
+	if p != nil {
+		ok = e.checkRules(&d, p.rules, rp, v, consumer, now)
+	}
+	if ok {
+		ok = e.checkRules(&d, rp.rules, rp, v, consumer, now)
+	}
+
+	// The quota is only used by requests every limit admitted.
+	if ok && p != nil && p.quota != nil {
+		if ok = e.checkRule(&d, p.quota, rp, v, consumer, now); !ok {
+			d.outcome = outcomeQuota
+		}
+	}
+	if !ok {
+		e.refund(&d, now)
+	}
+	rp.usage.count(consumer, d.outcome)
+	return d
+}
+
+// checkRules checks rules in order and stops at the first refusal.
+func (e *Engine) checkRules(d *Decision, rules []*rule, rp *RoutePolicy, v *view.Request,
+	consumer string, now time.Time) bool {
+	for _, r := range rules {
+		if !e.checkRule(d, r, rp, v, consumer, now) {
+			return false
+		}
+	}
+	return true
+}
+
+// checkRule counts the request against one rule and records the result
+// in d. A caller that finds the table full is counted on the rule's
+// shared overflow counter instead.
+func (e *Engine) checkRule(d *Decision, r *rule, rp *RoutePolicy, v *view.Request,
+	consumer string, now time.Time) bool {
+	w := window(r, now)
+	key := e.keyOf(r, v, consumer, rp.name)
+	res := e.back.takeAt(key, w, now)
+	if res.Full {
+		key = r.overflow
+		res = e.back.takeAt(key, w, now)
+	}
+	d.add(r, key, w, res, now)
+	if !res.Allowed {
+		d.outcome = outcomeLimited
+		return false
+	}
+	return true
+}
+
+// refund takes back the counts of a refused request's admitted checks.
+func (e *Engine) refund(d *Decision, now time.Time) {
+	for i := 0; i < d.n; i++ {
+		c := &d.checks[i]
+		if c.counted {
+			e.back.refund(c.key, window(c.r, now))
+			c.remaining = min(c.remaining+1, c.r.limit)
+		}
+	}
+}
+
+// window returns the counting window of r at now.
+func window(r *rule, now time.Time) limiter.Window {
+	if !r.quota {
+		return limiter.SlidingAt(r.limit, r.window, now)
+	}
+	now = now.UTC()
+	y, m, day := now.Date()
+	if r.monthly {
+		start := time.Date(y, m, 1, 0, 0, 0, 0, time.UTC)
+		return limiter.CalendarAt(r.limit, int64(y)*12+int64(m), start, start.AddDate(0, 1, 0))
+	}
+	start := time.Date(y, m, day, 0, 0, 0, 0, time.UTC)
+	return limiter.CalendarAt(r.limit, start.Unix()/86400, start, start.Add(24*time.Hour))
+}
+
+// sep separates key parts in the hash input, so that ("ab","c") and
+// ("a","bc") differ.
+var sep = []byte{0}
+
+// keyOf hashes the key of rule r for one request. Secrets such as API
+// keys only go into the hash; nothing of the request is kept.
+func (e *Engine) keyOf(r *rule, v *view.Request, consumer, route string) uint64 {
+	var d xxhash.Digest
+	d.Reset()
+	var b [16]byte
+	binary.LittleEndian.PutUint64(b[:8], r.id)
+	d.Write(b[:8])
+	for _, p := range r.parts {
+		switch p.kind {
+		case keyIP:
+			writeIP(&d, v)
+		case keyConsumer:
+			if consumer == "" {
+				writeIP(&d, v)
+			} else {
+				d.WriteString(consumer)
+			}
+		case keyAPIKey:
+			if k := e.apiKey(v); len(k) > 0 {
+				d.Write(k)
+			} else {
+				writeIP(&d, v)
+			}
+		case keyHeader:
+			if v.Header != nil {
+				d.Write(v.Header.Peek(p.header))
+			}
+		case keyRoute:
+			d.WriteString(route)
+		}
+		d.Write(sep)
+	}
+	return d.Sum64()
+}
+
+// writeIP hashes the client address, marked so it never equals a name.
+func writeIP(d *xxhash.Digest, v *view.Request) {
+	ip := v.ClientIP.As16()
+	d.Write([]byte{1})
+	d.Write(ip[:])
+}
+
+// apiKey returns the caller's API key from the configured header or
+// query parameter, or nil. The slice belongs to the request.
+func (e *Engine) apiKey(v *view.Request) []byte {
+	if e.keyHdr != "" && v.Header != nil {
+		if k := v.Header.Peek(e.keyHdr); len(k) > 0 {
+			return k
+		}
+	}
+	if e.keyQuery != "" && v.Query != nil {
+		return v.Query.Peek(e.keyQuery)
+	}
+	return nil
+}
