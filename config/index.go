@@ -15,7 +15,7 @@ import (
 type index struct {
 	// lines holds the first line of every key path, including the implicit
 	// parents of dotted keys and headers, every array element, and every
-	// path once more without its array indexes.
+	// path once more without its array indexes and without quotes.
 	lines map[string]int
 	// defs lists, in document order, the keys that are written with a
 	// value, the table headers and the array elements. Unknown keys are
@@ -113,14 +113,17 @@ func (ix *index) def(key string, line int) {
 
 // implicit records the line of key unless it is already known. A key
 // with array indexes is also recorded without them, so that a key path
-// given without indexes finds the first occurrence.
+// given without indexes finds the first occurrence, and a key with quoted
+// parts also without the quotes, for callers that join names with dots
+// as they are ("routes." + name).
 func (ix *index) implicit(key string, line int) {
 	if _, ok := ix.lines[key]; !ok {
 		ix.lines[key] = line
 	}
-	if bare := stripIndexes(key); bare != key {
-		if _, ok := ix.lines[bare]; !ok {
-			ix.lines[bare] = line
+	bare := stripIndexes(key)
+	for _, k := range [...]string{bare, stripQuotes(key), stripQuotes(bare)} {
+		if _, ok := ix.lines[k]; !ok && k != key {
+			ix.lines[k] = line
 		}
 	}
 }
@@ -462,6 +465,28 @@ func stripIndexes(key string) string {
 			for i < len(key) && key[i] != ']' {
 				i++
 			}
+		default:
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
+// stripQuotes removes the quotes around quoted key parts and their
+// escapes: routes."v1.users".path becomes routes.v1.users.path.
+func stripQuotes(key string) string {
+	if !strings.Contains(key, `"`) {
+		return key
+	}
+	var b strings.Builder
+	quoted := false
+	for i := 0; i < len(key); i++ {
+		switch c := key[i]; {
+		case c == '"':
+			quoted = !quoted
+		case c == '\\' && quoted && i+1 < len(key):
+			i++
+			b.WriteByte(key[i])
 		default:
 			b.WriteByte(c)
 		}
