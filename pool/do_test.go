@@ -168,7 +168,7 @@ func TestDoStaleKeepAlive(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			addr, closed := staleBackend(t)
+			addr, closed := staleBackend(t, 0)
 			u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1})
 			req, resp := get("/"), fasthttp.AcquireResponse()
 			defer fasthttp.ReleaseRequest(req)
@@ -190,8 +190,39 @@ func TestDoStaleKeepAlive(t *testing.T) {
 	}
 }
 
+func TestDoStaleKeepAliveAllIdle(t *testing.T) {
+	// Three idle connections, all closed by the upstream (as after an
+	// upstream restart): the retry must not pick another stale one.
+	const n = 3
+	addr, closed := staleBackend(t, n)
+	u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1})
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			req, resp := get("/"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			_, err := u.Do(req, resp, 0, 2*time.Second)
+			errs <- err
+		}()
+	}
+	for range n {
+		if err := <-errs; err != nil {
+			t.Fatalf("filling the pool: Do = %v", err)
+		}
+		<-closed
+	}
+
+	req, resp := get("/"), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
+		t.Fatalf("Do with %d stale idle connections = %v, want nil", n, err)
+	}
+}
+
 func TestDoStalePostNotRetried(t *testing.T) {
-	addr, closed := staleBackend(t)
+	addr, closed := staleBackend(t, 0)
 	u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1})
 	req, resp := get("/"), fasthttp.AcquireResponse()
 	defer fasthttp.ReleaseRequest(req)

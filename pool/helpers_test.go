@@ -106,23 +106,33 @@ func hangingBackend(t *testing.T) (string, <-chan struct{}) {
 // connection with a keep-alive response and then closes the connection,
 // as an upstream does when its idle timeout fires. Each close is
 // reported on the returned channel.
-func staleBackend(t *testing.T) (string, <-chan struct{}) {
+//
+// The first gather connections each wait, after reading their request,
+// until all of them have one, so that a test can fill the pool with that
+// many connections; later connections answer at once.
+func staleBackend(t *testing.T, gather int) (string, <-chan struct{}) {
 	t.Helper()
 	ln := listen(t)
 	closed := make(chan struct{}, 16)
+	var all sync.WaitGroup
+	all.Add(gather)
 	go func() {
-		for {
+		for n := 0; ; n++ {
 			c, err := ln.Accept()
 			if err != nil {
 				return
 			}
-			go serveOnce(c, closed)
+			barrier := (*sync.WaitGroup)(nil)
+			if n < gather {
+				barrier = &all
+			}
+			go serveOnce(c, barrier, closed)
 		}
 	}()
 	return ln.Addr().String(), closed
 }
 
-func serveOnce(c net.Conn, closed chan<- struct{}) {
+func serveOnce(c net.Conn, barrier *sync.WaitGroup, closed chan<- struct{}) {
 	defer func() {
 		c.Close()
 		closed <- struct{}{}
@@ -130,7 +140,12 @@ func serveOnce(c net.Conn, closed chan<- struct{}) {
 	_ = c.SetDeadline(time.Now().Add(ioTimeout))
 	br := bufio.NewReader(c)
 	var req fasthttp.Request
-	if err := req.Read(br); err != nil {
+	err := req.Read(br)
+	if barrier != nil {
+		barrier.Done()
+		barrier.Wait()
+	}
+	if err != nil {
 		return
 	}
 	_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
