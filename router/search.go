@@ -40,6 +40,11 @@ func (t *Tree[T]) search(root *node, path []byte, mk methodKey, ps *Params,
 	top, matched := -1, false
 	n, pos, np := root, 0, 0
 
+	// The loop alternates two phases. Descend follows static children
+	// from (n, pos) and checks the leaf where the path ends. Backtrack
+	// pops frames until one has an untried branch: a param sets (n, pos)
+	// and descends again; a catch-all is checked in place. Exits: a leaf
+	// accepts the method (return it), or the stack empties (return -1).
 descend:
 	for {
 		// Follow static children as far as they match the path.
