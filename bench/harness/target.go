@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -217,6 +218,10 @@ func lookBin(bin string) (string, error) {
 		return "", errNotInstalled
 	}
 	path, err := exec.LookPath(bin)
+	if err != nil && !strings.ContainsRune(bin, '/') {
+		// Daemons live in /usr/sbin, which a user's PATH may lack.
+		path, err = exec.LookPath(filepath.Join("/usr/sbin", bin))
+	}
 	if err != nil {
 		return "", fmt.Errorf("%w: %s", errNotInstalled, bin)
 	}

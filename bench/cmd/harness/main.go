@@ -38,13 +38,8 @@ func main() {
 
 // run is main without the process: it returns the exit code.
 func run(args []string, stdout, stderr io.Writer) int {
-	if len(args) > 0 {
-		switch args[0] {
-		case "backend":
-			return serveBackend(stderr)
-		case harness.TargetHTTPUtil:
-			return serveHTTPUtil(args[1:], stderr)
-		}
+	if code, ok := harness.RunChild(args, stderr); ok {
+		return code
 	}
 	return bench(args, stdout, stderr)
 }

@@ -1,4 +1,4 @@
-package main
+package harness
 
 import (
 	"flag"
@@ -13,6 +13,25 @@ import (
 
 	"github.com/portico-gw/portico/bench/backend"
 )
+
+// RunChild runs the subcommand in args[0] when it is one the harness
+// starts as a child of itself: "backend" (package backend) or "httputil"
+// (Go's httputil.ReverseProxy to -upstream), each serving on the listener
+// passed as fd 3 until signalled. ok is false when args name no child,
+// and the caller goes on; otherwise code is the exit status. The harness
+// binary (Options.SelfBin) must call it first thing in main.
+func RunChild(args []string, stderr io.Writer) (code int, ok bool) {
+	if len(args) == 0 {
+		return 0, false
+	}
+	switch args[0] {
+	case "backend":
+		return serveBackend(stderr), true
+	case TargetHTTPUtil:
+		return serveHTTPUtil(args[1:], stderr), true
+	}
+	return 0, false
+}
 
 // inheritedListener returns the listener the harness passed as fd 3.
 func inheritedListener() (net.Listener, error) {

@@ -1,0 +1,85 @@
+package harness
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestReplaceSection(t *testing.T) {
+	tests := []struct {
+		name    string
+		doc     string
+		want    string
+		wantErr bool
+	}{
+		{name: "keeps the outside",
+			doc:  "# B\nintro\n" + MarkBegin + "\nold\nold\n" + MarkEnd + "\n## micro\nkeep\n",
+			want: "# B\nintro\n" + MarkBegin + "\nNEW\n" + MarkEnd + "\n## micro\nkeep\n"},
+		{name: "empty section", doc: MarkBegin + MarkEnd, want: MarkBegin + "\nNEW\n" + MarkEnd},
+		{name: "no markers", doc: "# B\n", wantErr: true},
+		{name: "reversed", doc: MarkEnd + MarkBegin, wantErr: true},
+		{name: "twice", doc: MarkBegin + MarkEnd + MarkBegin + MarkEnd, wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := replaceSection([]byte(tt.doc), []byte("\nNEW\n\n"))
+			if tt.wantErr {
+				if !errors.Is(err, errMarkers) {
+					t.Errorf("replaceSection(%q) error = %v, want %v", tt.doc, err, errMarkers)
+				}
+				return
+			}
+			if err != nil || string(got) != tt.want {
+				t.Errorf("replaceSection(%q) = %q, %v, want %q", tt.doc, got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestRewriteSectionCreatesFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "BENCHMARKS.md")
+	for i, sec := range []string{"first", "second"} {
+		if err := RewriteSection(path, []byte(sec)); err != nil {
+			t.Fatalf("RewriteSection #%d: %v", i, err)
+		}
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := string(data)
+	if !strings.HasPrefix(s, "# Benchmarks") || !strings.Contains(s, MarkBegin+"\nsecond\n"+MarkEnd) ||
+		strings.Contains(s, "first") {
+		t.Errorf("BENCHMARKS.md after two rewrites:\n%s", s)
+	}
+}
+
+func TestSection(t *testing.T) {
+	rep := &Report{Options: Options{Rounds: 3, Warmup: time.Second, Duration: 4 * time.Second,
+		ServerCPU: 0, LoadCPU: 1}}
+	env := Env{Date: time.Date(2026, 1, 2, 3, 4, 0, 0, time.UTC), CPUs: 2, CPUModel: "Test CPU",
+		LoadBefore: "0.10 0.20 0.30", LoadAfter: "1.00 1.00 1.00", Command: "make bench",
+		Versions: map[string]string{"nginx": "nginx version: nginx/1.22.1", "go": "go1.26"}}
+	got := string(Section(rep, env))
+	for _, want := range []string{"- Date: 2026-01-02 03:04 UTC",
+		"- Machine: 2 CPUs, Test CPU; load average 0.10 0.20 0.30 before, 1.00 1.00 1.00 after",
+		"- go: go1.26\n- nginx: nginx version: nginx/1.22.1\n", "- Command: `make bench`",
+		"- Rounds: 3 per scenario, 1s warm-up and 4s measured each",
+		"- Pinning: server under test on CPU 0, load generator and backend on CPU 1"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("Section lacks %q:\n%s", want, got)
+		}
+	}
+}
+
+func TestParseCPUInfo(t *testing.T) {
+	data := "processor\t: 0\nmodel name\t: AMD EPYC 7B13\n\nprocessor\t: 1\nmodel name\t: AMD EPYC 7B13\n"
+	n, model := parseCPUInfo([]byte(data))
+	if n != 2 || model != "AMD EPYC 7B13" {
+		t.Errorf("parseCPUInfo = %d, %q, want 2, %q", n, model, "AMD EPYC 7B13")
+	}
+}
