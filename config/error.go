@@ -61,7 +61,9 @@ func Errorf(key, format string, args ...any) *Error {
 // gets the line of its nearest written parent. Fields already set are
 // kept. Locate is a no-op on a nil err or a File not made by Load or
 // Parse. It modifies the errors in place, so it must not run on the same
-// error from two goroutines at once.
+// error from two goroutines at once. Call it before wrapping with
+// fmt.Errorf, which renders its message when called: the *Error inside is
+// still filled, but the wrapper's text keeps the old rendering.
 func (f *File) Locate(err error) error {
 	walkErrors(err, func(e *Error) {
 		if e.File == "" {

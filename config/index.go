@@ -79,8 +79,11 @@ func buildIndex(src []byte) *index {
 }
 
 // line returns the line of key, or of its nearest parent in the file, or
-// 0 when no part of it is written.
+// 0 when no part of it is written or there is no index.
 func (ix *index) line(key string) int {
+	if ix == nil {
+		return 0
+	}
 	for key != "" {
 		if l, ok := ix.lines[key]; ok {
 			return l

@@ -2,6 +2,7 @@ package config
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -296,14 +297,24 @@ plan = "gold"
 		Errorf("consumers.alice.plan", "unknown plan %q", "gold"),
 		Errorf("consumers.alice.groups", "made up"),
 		Errorf("consumers.bob", "not in the file"),
+		&Error{File: "other.toml", Line: 99, Key: "routes.api", Msg: "kept"},
 	)
 	wrapped := f.Locate(errors.Join(err))
 	want := `edge.toml:6: routes.api.limits[1].rate: bad rate "bad"
 edge.toml:11: consumers.alice.plan: unknown plan "gold"
 edge.toml:10: consumers.alice.groups: made up
-edge.toml:10: consumers.bob: not in the file`
+edge.toml:10: consumers.bob: not in the file
+other.toml:99: routes.api: kept`
 	if wrapped.Error() != want {
 		t.Errorf("Locate =\n%s\nwant\n%s", wrapped, want)
+	}
+
+	// fmt.Errorf renders its text at once, so the located *Error is only
+	// seen through errors.As.
+	inner := Errorf("upstreams.u.targets[0].address", "wrapped")
+	f.Locate(fmt.Errorf("proxy: %w", inner))
+	if got := inner.Error(); got != "edge.toml:9: upstreams.u.targets[0].address: wrapped" {
+		t.Errorf("Locate through %%w: %q", got)
 	}
 }
 

@@ -125,7 +125,8 @@ func (f *File) checkTarget(p *problems, key string, r Route) {
 		case r.Upstream == "":
 			p.add(key+".websocket", "needs an upstream")
 		case f.Server.Transport != "standard":
-			p.add(key+".websocket", `needs server.transport = "standard" (transport %q cannot hand over connections)`,
+			p.add(key+".websocket",
+				`needs server.transport = "standard" (transport %q cannot hand over connections)`,
 				f.Server.Transport)
 		}
 	}
@@ -142,9 +143,11 @@ func (f *File) routerProblems(p *problems, err error) {
 		)
 		switch {
 		case errors.As(e, &ce):
-			p.add(joinKey("routes", ce.Route)+".path", "%q conflicts with %s (line %d, %q) on host %s, method %s",
-				ce.Pattern, joinKey("routes", ce.Other), f.index.line(joinKey("routes", ce.Other)),
-				ce.OtherPattern, orAny(ce.Host), orAny(ce.Method))
+			other := joinKey("routes", ce.Other)
+			p.add(joinKey("routes", ce.Route)+".path",
+				"%q conflicts with %s (line %d, %q) on host %s, method %s",
+				ce.Pattern, other, f.index.line(other), ce.OtherPattern,
+				orAny(ce.Host), orAny(ce.Method))
 		case errors.As(e, &pe):
 			p.add(joinKey("routes", pe.Route)+".path", "bad pattern %q: %s", pe.Pattern, pe.Msg)
 		case errors.As(e, &fe):
