@@ -76,9 +76,12 @@ func TestEcho(t *testing.T) {
 		wantHeader map[string]string
 	}{
 		{
-			name:       "echo",
-			path:       "/users/7?x=1&y=2",
-			header:     map[string]string{"Host": "api.localhost", "X-Forwarded-For": "203.0.113.9"},
+			name: "echo",
+			path: "/users/7?x=1&y=2",
+			header: map[string]string{
+				"Host":            "api.localhost",
+				"X-Forwarded-For": "203.0.113.9",
+			},
 			wantStatus: http.StatusOK,
 			want: echo{Backend: "users", Method: "GET", Path: "/users/7", Query: "x=1&y=2",
 				Host: "api.localhost", Proto: "HTTP/1.1"},
@@ -221,5 +224,22 @@ func TestFiller(t *testing.T) {
 		if string(got) != want {
 			t.Errorf("filler{%d} content differs from repeated fillText", n)
 		}
+	}
+}
+
+func TestPostBody(t *testing.T) {
+	base := startBackend(t, "users")
+	resp, err := client.Post(base+"/orders", "text/plain", strings.NewReader("hello"))
+	if err != nil {
+		t.Fatalf("POST: %v", err)
+	}
+	defer resp.Body.Close()
+	var got echo
+	if err := json.NewDecoder(resp.Body).Decode(&got); err != nil {
+		t.Fatalf("POST: bad JSON: %v", err)
+	}
+	if got.Method != "POST" || got.BodyBytes != 5 || got.Headers["Content-Type"] != "text/plain" {
+		t.Errorf("POST /orders = method %q, body_bytes %d, content type %q; "+
+			"want POST, 5, text/plain", got.Method, got.BodyBytes, got.Headers["Content-Type"])
 	}
 }
