@@ -12,10 +12,12 @@
 // produces. A segment is either literal text, a parameter ":name" that
 // matches one non-empty segment, or a catch-all "*name" that matches the
 // rest of the path (possibly empty, without the slash in front of it) and
-// must be the last segment. Names are ASCII letters, digits and '_', do not
-// start with a digit, and are unique within a pattern; a pattern has at most
-// MaxParams of them. A trailing slash is significant: "/a" and "/a/" are
-// different routes, and the router never redirects between them.
+// must be the last segment. Literal text may not contain ':' or '*', so a
+// path such as "/v1/items:batchGet" needs a parameter or catch-all route.
+// Names are ASCII letters, digits and '_', do not start with a digit, and
+// are unique within a pattern; a pattern has at most MaxParams of them. A
+// trailing slash is significant: "/a" and "/a/" are different routes, and
+// the router never redirects between them.
 //
 // # Matching
 //

@@ -61,7 +61,7 @@ type entry[T any] struct {
 // are found by a short scan and an any-method route can list them.
 var commonMethods = [...]string{"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"}
 
-// Fixed method indices.
+// Fixed method indices and table sizes.
 const (
 	methodGet  = 0
 	methodHead = 1
@@ -80,8 +80,9 @@ type spec struct {
 // New builds a Tree from routes. It returns a *PatternError for a bad
 // pattern, a *FieldError for a bad host or method, and a *ConflictError
 // when two routes would match the same host, method and path (the same
-// shape of pattern, whatever the parameters are called). The Tree keeps
-// the Values but not the slice.
+// shape of pattern, whatever the parameters are called). It reports only
+// the first problem, in route order, so a conflict names the later route.
+// The Tree keeps the Values but not the slice.
 func New[T any](routes []Route[T]) (*Tree[T], error) {
 	t := &Tree[T]{
 		exact:   make(map[string]*node),
