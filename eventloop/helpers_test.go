@@ -26,7 +26,7 @@ type server interface {
 // transport starts a server for h on 127.0.0.1:0 and returns its address.
 type transport struct {
 	name  string
-	start func(t *testing.T, h fasthttp.RequestHandler, cfg eventloop.Config) (string, server)
+	start func(t testing.TB, h fasthttp.RequestHandler, cfg eventloop.Config) (string, server)
 }
 
 // transports are the two transports every behaviour test runs on.
@@ -36,7 +36,7 @@ var transports = []transport{
 }
 
 // startEventLoop serves h with an eventloop.Server until the test ends.
-func startEventLoop(t *testing.T, h fasthttp.RequestHandler, cfg eventloop.Config,
+func startEventLoop(t testing.TB, h fasthttp.RequestHandler, cfg eventloop.Config,
 ) (string, server) {
 	t.Helper()
 	s, err := eventloop.New(h, cfg)
@@ -48,7 +48,7 @@ func startEventLoop(t *testing.T, h fasthttp.RequestHandler, cfg eventloop.Confi
 
 // startStandard serves h with the fasthttp.Server the standard transport
 // builds from the same settings.
-func startStandard(t *testing.T, h fasthttp.RequestHandler, cfg eventloop.Config,
+func startStandard(t testing.TB, h fasthttp.RequestHandler, cfg eventloop.Config,
 ) (string, server) {
 	t.Helper()
 	s := &fasthttp.Server{
@@ -80,7 +80,7 @@ func (s stdServer) Shutdown(ctx context.Context) error { return s.s.ShutdownWith
 
 // serveOn runs serve on a fresh loopback listener and stops it when the
 // test ends, failing the test if serve returns an error.
-func serveOn(t *testing.T, serve func(net.Listener) error, s server) string {
+func serveOn(t testing.TB, serve func(net.Listener) error, s server) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
