@@ -57,6 +57,8 @@ func TestBalancerSequences(t *testing.T) {
 			want: "abcabc"},
 		{name: "swrr 2,1", policy: BalanceWeighted, weights: []int{2, 1}, n: 6,
 			want: "abaaba"},
+		{name: "swrr weights reduced by their gcd", policy: BalanceWeighted,
+			weights: []int{200, 100}, n: 6, want: "abaaba"},
 		{name: "swrr skips down", policy: BalanceWeighted, weights: []int{5, 1, 1},
 			down: []int{0}, n: 4, want: "bcbc"},
 		{name: "swrr all down", policy: BalanceWeighted, weights: []int{1}, down: []int{0},
@@ -96,6 +98,49 @@ func TestBalancerSkipsTried(t *testing.T) {
 			}
 		})
 	}
+}
+
+func TestWeightedShares(t *testing.T) {
+	tests := []struct {
+		name    string
+		weights []int
+	}{
+		{name: "3:1", weights: []int{3, 1}},
+		{name: "1000:1:7", weights: []int{1000, 1, 7}},
+		// 200 targets of weight 999 and 1 overflow the precomputed
+		// period and are scaled; the shares stay within a percent.
+		{name: "scaled", weights: append(repeat(999, 100), repeat(1, 100)...)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := balancerUpstream(t, BalanceWeighted, tt.weights...)
+			w := u.bal.(*weighted)
+			sum := 0
+			for _, x := range tt.weights {
+				sum += x
+			}
+			counts := make([]int, len(tt.weights))
+			picks := len(w.seq) * 2
+			for range picks {
+				counts[u.index(u.bal.pick(0, 0))]++
+			}
+			for i, x := range tt.weights {
+				want := float64(x) / float64(sum)
+				got := float64(counts[i]) / float64(picks)
+				if got < want*0.99-0.0001 || got > want*1.01+0.0001 {
+					t.Fatalf("target %d (weight %d) got share %.5f, want %.5f", i, x, got, want)
+				}
+			}
+		})
+	}
+}
+
+func repeat(v, n int) []int {
+	out := make([]int, n)
+	for i := range out {
+		out[i] = v
+	}
+	return out
 }
 
 func TestLeastOutstanding(t *testing.T) {
@@ -198,5 +243,39 @@ func TestNewBalancerUnknown(t *testing.T) {
 	_, err := New(Config{Name: "x", Targets: targets("127.0.0.1:1"), Balance: "random"})
 	if err == nil {
 		t.Fatal("New with balance random = nil error, want one")
+	}
+}
+
+func TestConsistentHashWeights(t *testing.T) {
+	tests := []struct {
+		name    string
+		weights []int
+	}{
+		{name: "3:1", weights: []int{3, 1}},
+		{name: "300:100 as 3:1", weights: []int{300, 100}},
+		{name: "over the ring cap", weights: []int{1000, 1000, 500}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := balancerUpstream(t, BalanceConsistentHash, tt.weights...)
+			if n := len(u.bal.(*consistentHash).ring); n > maxRingWeight*vnodesPerWeight {
+				t.Errorf("ring has %d points, want at most %d", n, maxRingWeight*vnodesPerWeight)
+			}
+			const keys = 20000
+			counts := make([]int, len(tt.weights))
+			for k := range keys {
+				counts[u.index(u.bal.pick(keyHash(k), 0))]++
+			}
+			sum := 0
+			for _, w := range tt.weights {
+				sum += w
+			}
+			for i, w := range tt.weights {
+				want := float64(w) / float64(sum)
+				if got := float64(counts[i]) / keys; got < want-0.05 || got > want+0.05 {
+					t.Errorf("target %d (weight %d) holds %.3f, want %.3f", i, w, got, want)
+				}
+			}
+		})
 	}
 }

@@ -12,6 +12,10 @@ import (
 // 100 keeps the spread between targets within a few percent.
 const vnodesPerWeight = 100
 
+// maxRingWeight caps the sum of the weights that place points (2 MiB of
+// ring); weights are reduced by their gcd first and scaled past it.
+const maxRingWeight = 1 << 17 / vnodesPerWeight
+
 // vnode is one point on the ring.
 type vnode struct {
 	hash   uint64
@@ -31,13 +35,15 @@ type consistentHash struct {
 
 var _ balancer = (*consistentHash)(nil)
 
-// newConsistentHash places weight*vnodesPerWeight points per target, each
-// the xxhash of "addr#k", so the ring depends only on the addresses.
+// newConsistentHash places weight*vnodesPerWeight points per target (with
+// weights reduced by their gcd), each the xxhash of "addr#k", so the ring
+// depends only on the addresses and their relative weights.
 func newConsistentHash(targets []*Target) *consistentHash {
-	ch := &consistentHash{targets: targets}
+	weights, sum := scaledWeights(targets, maxRingWeight)
+	ch := &consistentHash{targets: targets, ring: make([]vnode, 0, sum*vnodesPerWeight)}
 	var buf []byte
 	for i, t := range targets {
-		for k := range t.weight * vnodesPerWeight {
+		for k := range weights[i] * vnodesPerWeight {
 			buf = append(append(buf[:0], t.addr...), '#')
 			buf = strconv.AppendInt(buf, int64(k), 10)
 			ch.ring = append(ch.ring, vnode{hash: xxhash.Sum64(buf), target: int32(i)})
