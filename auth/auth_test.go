@@ -29,7 +29,7 @@ func TestCheck(t *testing.T) {
 		query      string
 	}{
 		{name: "open route", route: "open", uri: "/x",
-			hdr: []string{"X-Consumer", "root", "X-Consumer-Groups", "admin", "X-API-Key", aliceKey},
+			hdr:    []string{"X-Consumer", "root", "X-Consumer-Groups", "admin", "X-API-Key", aliceKey},
 			reason: auth.ReasonOpen, gone: []string{"X-Consumer", "X-Consumer-Groups"},
 			kept: []string{"X-API-Key"}},
 		{name: "key in header", route: "any", uri: "/x", hdr: []string{"X-API-Key", aliceKey},
@@ -259,7 +259,9 @@ func TestNewErrors(t *testing.T) {
 		{name: "global cidr", key: "auth.deny_cidrs[0]", substr: "CIDR",
 			edit: func(f *config.File) { f.Auth.DenyCIDRs = []string{"nope"} }},
 		{name: "unknown method", key: "routes.any.access.methods[0]", substr: "unknown method",
-			edit: func(f *config.File) { f.Routes["any"] = config.Route{Access: &config.Access{Methods: []string{"oauth"}}} }},
+			edit: func(f *config.File) {
+				f.Routes["any"] = config.Route{Access: &config.Access{Methods: []string{"oauth"}}}
+			}},
 		{name: "jwt without table", key: "routes.jwtonly.access.methods[0]", substr: "[auth.jwt]",
 			edit: func(f *config.File) { f.Auth.JWT = nil }},
 		{name: "unknown consumer", key: "routes.bobonly.access.consumers[0]", substr: "unknown consumer",
