@@ -4,13 +4,19 @@
 // The proxy fills an Entry on the request path and hands it to
 // Logger.Log, which copies it into a preallocated slot of a fixed-size
 // ring and returns. One writer goroutine per Logger takes records off the
-// ring, formats them into a reused buffer and writes them through a
-// buffered writer, flushing whenever the ring runs empty. The writer looks
-// at the ring every 10 ms, and sooner when Log sees half the ring fill,
-// so a record reaches the output within about 10 ms and a busy gateway
-// makes one write call per interval rather than one per request. When the
-// output is slower than the traffic the ring fills up and further records
-// are dropped and counted (Logger.Dropped); Log never waits for the disk.
+// ring, formats each into a reused buffer and collects whole lines into a
+// 64 KiB batch, written out when it is full or the ring runs empty, so a
+// write call never ends inside a record. The writer looks at the ring
+// every 10 ms, and sooner when Log sees half the ring fill: a record
+// reaches the output within about 10 ms, and a busy gateway makes one
+// write call per interval rather than one per request. When the output is
+// slower than the traffic the ring fills up and further records are
+// dropped and counted (Logger.Dropped); Log never waits for the disk.
+// Records a failed write takes with it are counted by Logger.Lost.
+//
+// Give the access log an output of its own. A pipe keeps only writes of
+// up to 4 KiB whole, so sharing stdout with the process log can splice a
+// log line into an access record.
 //
 // # Formats
 //

@@ -1,7 +1,6 @@
 package accesslog
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -25,9 +24,9 @@ const (
 	MaxBufferRecords = 1 << 20
 )
 
-// writeBufferBytes is the size of the buffered writer in front of the
-// output.
-const writeBufferBytes = 64 << 10
+// batchBytes is the most the writer hands the output in one write call.
+// It is larger than any formatted record.
+const batchBytes = 64 << 10
 
 // Logger writes access-log records from a ring on its own goroutine. Log
 // may be called from any number of goroutines at once; Close and Reopen
@@ -158,7 +157,7 @@ func start(format formatFunc, size int, out output, logger *slog.Logger) *Logger
 	l.w = writer{
 		format: format,
 		out:    out,
-		bw:     bufio.NewWriterSize(out.w, writeBufferBytes),
+		batch:  make([]byte, 0, batchBytes),
 		line:   make([]byte, 0, 2*SlotBytes),
 		logger: logger,
 	}
@@ -224,6 +223,15 @@ func (l *Logger) Dropped() uint64 {
 		return 0
 	}
 	return l.dropped.Load()
+}
+
+// Lost returns how many records were formatted but lost because the
+// output returned an error; the logger's own Warn message says why.
+func (l *Logger) Lost() uint64 {
+	if l == nil || l.slots == nil {
+		return 0
+	}
+	return l.w.lost.Load()
 }
 
 // Close stops accepting records, waits until every record already in the

@@ -404,6 +404,9 @@ func TestWriteErrors(t *testing.T) {
 		t.Fatalf("Close: %v", err)
 	}
 
+	if got := l.Lost(); got != 2 {
+		t.Errorf("Lost() = %d, want 2", got)
+	}
 	text := logs.String()
 	for _, msg := range []string{"access log write failed", "access log writable again"} {
 		if n := strings.Count(text, msg); n != 1 {
