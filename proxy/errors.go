@@ -18,7 +18,8 @@ const (
 	errUpstream      = "upstream_error"
 	errUnavailable   = "no_upstream_available"
 	errTimeout       = "upstream_timeout"
-	errUpgradeDenied = "upgrade_not_allowed"
+	errRateLimited   = "rate_limited"
+	errQuota         = "quota_exhausted"
 )
 
 // errorWord maps a gateway status to the word used for it when the caller
@@ -41,6 +42,10 @@ func errorWord(status int) string {
 		return errUnavailable
 	case fasthttp.StatusGatewayTimeout:
 		return errTimeout
+	case fasthttp.StatusUnauthorized:
+		return "unauthorized"
+	case fasthttp.StatusForbidden:
+		return "forbidden"
 	default:
 		return errUpstream
 	}

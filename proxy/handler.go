@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-gw/portico/accesslog"
+	"github.com/portico-gw/portico/limits"
 	"github.com/portico-gw/portico/pool"
 	"github.com/portico-gw/portico/router"
 	"github.com/portico-gw/portico/view"
@@ -32,9 +33,16 @@ type scratch struct {
 	view   view.Request
 	query  lazyArgs
 	entry  accesslog.Entry
+	// decision is the request's limits outcome; it lives here because it
+	// is large and its header writes need a stable address.
+	decision limits.Decision
 
 	// Filled by forward for the access log.
 	rawQuery   []byte
+	now        time.Time
+	consumer   string
+	challenge  string
+	limited    bool
 	route      string
 	target     string
 	errWord    string
@@ -48,6 +56,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func (sc *scratch) reset() {
 	sc.host, sc.path, sc.rawQuery = sc.host[:0], sc.path[:0], nil
 	sc.route, sc.target, sc.errWord, sc.upstreamNs = "", "", "", 0
+	sc.consumer, sc.challenge, sc.limited = "", "", false
 	sc.view = view.Request{}
 	sc.query.req = nil
 }
@@ -67,6 +76,7 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
 	sc := scratchPool.Get().(*scratch)
 	defer scratchPool.Put(sc)
 	sc.reset()
+	sc.now = start
 
 	// Keep a sane client request id so a call can be followed across
 	// services; anything else is replaced.
@@ -83,8 +93,11 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
 			sc.errWord = errorWord(status)
 		}
 		writeError(ctx, status, sc.errWord, sc.id)
-		if status == fasthttp.StatusMethodNotAllowed {
+		switch status {
+		case fasthttp.StatusMethodNotAllowed:
 			ctx.Response.Header.SetBytesV("Allow", sc.allow)
+		case fasthttp.StatusUnauthorized:
+			ctx.Response.Header.Set("WWW-Authenticate", sc.challenge)
 		}
 	} else {
 		ctx.Response.Header.SetBytesV("X-Request-Id", sc.id)
@@ -172,8 +185,34 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 		Route:    r.name,
 	}
 
+	// CORS preflights are answered here: they carry no credentials and
+	// must not count against anyone's limits.
+	if r.cors != nil && req.Header.IsOptions() && r.cors.Handle(&sc.view, &ctx.Response.Header) {
+		ctx.Response.SetStatusCode(fasthttp.StatusNoContent)
+		return 0
+	}
+
+	// Callers: IP rules, credentials, allow lists. Identity headers a
+	// client sent are dropped here whatever the route.
+	res := st.auth.CheckAt(r.access, &sc.view, sc.now)
+	sc.consumer = res.Consumer
+	if res.Status != 0 {
+		sc.errWord, sc.challenge = res.Reason, res.Challenge
+		return res.Status
+	}
+
+	// Limits and quotas, on the caller the step above identified.
+	if r.limit != nil {
+		sc.decision = st.limits.CheckAt(r.limit, &sc.view, res.Consumer, sc.now)
+		if !sc.decision.Allowed() {
+			writeLimited(ctx, sc)
+			return 0
+		}
+	}
+
 	if r.respond != nil {
 		r.respond.write(&ctx.Response)
+		g.finishResponse(ctx, r, sc)
 		return 0
 	}
 
@@ -195,7 +234,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	// Upstream round trip.
 	u := r.upstream
 	t0 := time.Now()
-	target, err := u.Do(req, &ctx.Response, u.Hash(&sc.view), r.timeout)
+	target, err := u.Do(req, &ctx.Response, u.HashWith(&sc.view, sc.consumer), r.timeout)
 	sc.upstreamNs = time.Since(t0)
 	if target != nil {
 		sc.target = target.Addr()
@@ -210,7 +249,37 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	stripHopByHop(&resp.Header)
 	resp.Header.ResetConnectionClose()
 	resp.Header.SetProtocol(strHTTP11)
+	g.finishResponse(ctx, r, sc)
 	return 0
+}
+
+// finishResponse adds the route's policy headers to an answer that is
+// going out: RateLimit headers and CORS headers.
+func (g *Gateway) finishResponse(ctx *fasthttp.RequestCtx, r *route, sc *scratch) {
+	if r.limit != nil {
+		sc.decision.WriteHeaders(&ctx.Response.Header)
+	}
+	if r.cors != nil {
+		r.cors.Handle(&sc.view, &ctx.Response.Header)
+	}
+}
+
+// writeLimited answers a request over a limit or quota: 429 with the
+// RateLimit headers, Retry-After and a JSON body.
+func writeLimited(ctx *fasthttp.RequestCtx, sc *scratch) {
+	sc.limited = true
+	sc.errWord = errRateLimited
+	if sc.decision.QuotaExhausted() {
+		sc.errWord = errQuota
+	}
+	resp := &ctx.Response
+	resp.Reset()
+	resp.SetStatusCode(fasthttp.StatusTooManyRequests)
+	resp.Header.SetContentType("application/json")
+	resp.Header.Set("Cache-Control", "no-store")
+	sc.decision.WriteHeaders(&resp.Header)
+	sc.fwd = sc.decision.AppendBody(sc.fwd[:0], sc.id)
+	resp.SetBody(sc.fwd)
 }
 
 var strHTTP11 = []byte("HTTP/1.1")
@@ -370,6 +439,8 @@ func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, sc *scratch, start time.Ti
 		Route:            sc.route,
 		Target:           sc.target,
 		RequestID:        sc.id,
+		Consumer:         sc.consumer,
+		Limited:          sc.limited,
 		UserAgent:        ctx.Request.Header.UserAgent(),
 		Referer:          ctx.Request.Header.Referer(),
 		Error:            sc.errWord,

@@ -8,7 +8,10 @@ import (
 	"sort"
 	"time"
 
+	"github.com/portico-gw/portico/auth"
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/cors"
+	"github.com/portico-gw/portico/limits"
 	"github.com/portico-gw/portico/pool"
 	"github.com/portico-gw/portico/router"
 )
@@ -22,6 +25,8 @@ type state struct {
 	upstreams map[string]*pool.Upstream
 	trusted   trustedProxies
 	maxBody   int64
+	auth      *auth.Authenticator
+	limits    *limits.Engine
 }
 
 // route is the compiled form of one [routes.NAME] table.
@@ -33,6 +38,9 @@ type route struct {
 	timeout   time.Duration
 	websocket bool
 	respond   *staticResponse
+	access    *auth.RoutePolicy   // nil: global IP rules only
+	cors      *cors.Policy        // nil: no CORS handling
+	limit     *limits.RoutePolicy // nil: no limits apply
 }
 
 // staticResponse is a route's own answer (deny, maintenance, redirect).
@@ -58,6 +66,18 @@ func build(f *config.File, prev *state, logger *slog.Logger) (*state, error) {
 		maxBody:   f.Server.MaxBodyBytes,
 	}
 	if err := st.buildUpstreams(f, prev, logger); err != nil {
+		st.closeNew(prev)
+		return nil, err
+	}
+	if st.auth, err = auth.New(f, logger); err != nil {
+		st.closeNew(prev)
+		return nil, err
+	}
+	var prevLimits *limits.Engine
+	if prev != nil {
+		prevLimits = prev.limits
+	}
+	if st.limits, err = limits.New(f, prevLimits, logger); err != nil {
 		st.closeNew(prev)
 		return nil, err
 	}
@@ -103,7 +123,10 @@ func (st *state) buildRoutes(f *config.File) error {
 			rewrite:   rc.Rewrite,
 			timeout:   rc.Timeout,
 			websocket: rc.WebSocket,
+			access:    st.auth.Route(name),
+			limit:     st.limits.Route(name),
 		}
+		r.cors = st.auth.CORS(r.access)
 		if rc.Respond != nil {
 			r.respond = compileRespond(rc.Respond)
 		} else {
@@ -146,8 +169,10 @@ func compileRespond(rc *config.Respond) *staticResponse {
 	return sr
 }
 
-// start begins the background work of upstreams new in st.
+// start begins the background work of st: upstreams new in st, and the
+// callers' key refresh.
 func (st *state) start(prev *state) {
+	st.auth.Start()
 	for name, u := range st.upstreams {
 		if prev == nil || prev.upstreams[name] != u {
 			u.Start()
@@ -158,6 +183,7 @@ func (st *state) start(prev *state) {
 // closeNew closes the upstreams st built that prev does not share; used
 // when a build fails half way.
 func (st *state) closeNew(prev *state) {
+	st.closePolicies()
 	for name, u := range st.upstreams {
 		if prev == nil || prev.upstreams[name] != u {
 			u.Close()
@@ -168,10 +194,23 @@ func (st *state) closeNew(prev *state) {
 // retire closes the upstreams of st that next no longer uses. In-flight
 // requests on them finish: pool.Close only stops new work.
 func (st *state) retire(next *state) {
+	st.closePolicies()
 	for name, u := range st.upstreams {
 		if next == nil || next.upstreams[name] != u {
 			u.Close()
 		}
+	}
+}
+
+// closePolicies stops the callers' and limits' background work. A newer
+// limits engine has taken over shared counters by then, and Close leaves
+// those alone.
+func (st *state) closePolicies() {
+	if st.auth != nil {
+		st.auth.Close()
+	}
+	if st.limits != nil {
+		st.limits.Close()
 	}
 }
 
