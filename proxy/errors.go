@@ -9,17 +9,17 @@ import (
 // Error words name the gateway-made responses in bodies and access logs.
 // They are fixed strings so the request path never formats an error.
 const (
-	errBadRequest    = "bad_request"
-	errNoRoute       = "no_route"
-	errMethod        = "method_not_allowed"
-	errBodyTooLarge  = "body_too_large"
-	errHeaderTooBig  = "header_too_large"
-	errReqTimeout    = "request_timeout"
-	errUpstream      = "upstream_error"
-	errUnavailable   = "no_upstream_available"
-	errTimeout       = "upstream_timeout"
-	errRateLimited   = "rate_limited"
-	errQuota         = "quota_exhausted"
+	errBadRequest   = "bad_request"
+	errNoRoute      = "no_route"
+	errMethod       = "method_not_allowed"
+	errBodyTooLarge = "body_too_large"
+	errHeaderTooBig = "header_too_large"
+	errReqTimeout   = "request_timeout"
+	errUpstream     = "upstream_error"
+	errUnavailable  = "no_upstream_available"
+	errTimeout      = "upstream_timeout"
+	errRateLimited  = "rate_limited"
+	errQuota        = "quota_exhausted"
 )
 
 // errorWord maps a gateway status to the word used for it when the caller
