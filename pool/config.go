@@ -13,16 +13,22 @@ import (
 
 // Balance policies accepted in Config.Balance.
 const (
-	BalanceRoundRobin       = "round_robin"
-	BalanceWeighted         = "weighted"
+	// BalanceRoundRobin hands requests to the targets in turn.
+	BalanceRoundRobin = "round_robin"
+	// BalanceWeighted is nginx's smooth weighted round robin.
+	BalanceWeighted = "weighted"
+	// BalanceLeastOutstanding picks the less busy of two targets.
 	BalanceLeastOutstanding = "least_outstanding"
-	BalanceConsistentHash   = "consistent_hash"
+	// BalanceConsistentHash maps the hash_key to a target on a ring.
+	BalanceConsistentHash = "consistent_hash"
 )
 
 // Host header policies accepted in Config.HostHeader; any other value is
 // a literal host.
 const (
+	// HostHeaderClient sends the Host the client sent.
 	HostHeaderClient = "client"
+	// HostHeaderTarget sends the target's host:port.
 	HostHeaderTarget = "target"
 )
 
@@ -73,9 +79,12 @@ type Config struct {
 	// ConnectTimeout bounds a TCP connect. Default 1s.
 	ConnectTimeout time.Duration
 	// ResponseTimeout is the whole exchange's budget when Do gets no
-	// timeout of its own (sending, waiting, reading the response; with
-	// StreamResponseBody it keeps running while the body is read).
-	// Default 30s.
+	// timeout of its own (sending, waiting, reading the response). With
+	// StreamResponseBody it keeps running while the caller reads the
+	// body, so a download that takes longer is cut off. Default 30s.
+	//
+	// TODO: no separate idle timeout between body reads; long streamed
+	// downloads need a route timeout longer than the whole transfer.
 	ResponseTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle for longer. Keep it
 	// below the upstream's own keep-alive timeout. Default 60s.

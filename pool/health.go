@@ -65,7 +65,7 @@ func (u *Upstream) check(t *Target) {
 		}
 		u.set.Logger.LogAttrs(context.Background(), slog.LevelDebug, "health probe",
 			slog.String(keyUpstream, u.set.Name), slog.String(keyTarget, t.addr),
-			slog.Bool("ok", ok), slog.String(keyReason, reason))
+			slog.Bool(keyProbeOK, ok), slog.String(keyReason, reason))
 		u.transition(t, good, bad, reason)
 	}
 }

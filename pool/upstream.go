@@ -102,8 +102,9 @@ func (u *Upstream) Start() {
 }
 
 // Close stops the health checks and closes idle connections. Requests in
-// flight finish, and their connections are closed as they come back.
-// Close waits for the health check goroutines to return.
+// flight finish, and their connections are closed as they come back;
+// Do still works after Close but no longer keeps connections. Close
+// waits for the health check goroutines, at most one probe timeout.
 func (u *Upstream) Close() {
 	u.runMu.Lock()
 	if u.closed.Load() {
@@ -205,5 +206,5 @@ const (
 	keyTarget   = "target"
 	keyDuration = "duration"
 	keyReason   = "reason"
-	keyStatus   = "status"
+	keyProbeOK  = "probe_ok"
 )
