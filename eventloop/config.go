@@ -50,6 +50,13 @@ type Config struct {
 	// the cap gets 503 and is closed. Zero means no cap.
 	MaxConnections int
 
+	// StreamRequestBody hands a body larger than MaxBodyBytes (or chunked)
+	// to the handler as RequestCtx.RequestBodyStream instead of answering
+	// 413, as fasthttp.Server.StreamRequestBody does. Smaller bodies are
+	// still read in full first. What the handler leaves unread is
+	// discarded, up to maxDrainBytes; past that the connection is closed.
+	StreamRequestBody bool
+
 	// ServerName is sent as the Server header unless the handler set one.
 	// Empty means no Server header.
 	ServerName string

@@ -3,6 +3,7 @@ package eventloop
 import (
 	"bufio"
 	"context"
+	"io"
 	"sync/atomic"
 	"time"
 
@@ -118,25 +119,30 @@ func (s *Server) readRequest(nc netpoll.Connection, br *bufio.Reader, bw *bufio.
 	if s.cfg.ReadTimeout > 0 {
 		_ = nc.SetReadDeadline(time.Now().Add(s.cfg.ReadTimeout))
 	}
-	if err := rc.Request.ReadLimitBody(br, s.maxBody); err != nil {
+	if err := rc.Request.Header.Read(br); err != nil {
 		return err
 	}
-	if !rc.Request.MayContinue() {
-		return nil
+	if rc.Request.MayContinue() {
+		if err := s.sendContinue(bw, rc); err != nil {
+			return err
+		}
 	}
+	if s.cfg.StreamRequestBody {
+		return rc.Request.ContinueReadBodyStream(br, s.maxBody)
+	}
+	return rc.Request.ContinueReadBody(br, s.maxBody)
+}
 
-	// Expect: 100-continue (RFC 9110, section 10.1.1): refuse a declared
-	// body over the limit before inviting the client to send it.
-	if cl := rc.Request.Header.ContentLength(); cl > s.maxBody {
+// sendContinue answers Expect: 100-continue (RFC 9110, section 10.1.1),
+// refusing a declared body over the limit before the client sends it.
+func (s *Server) sendContinue(bw *bufio.Writer, rc *fasthttp.RequestCtx) error {
+	if cl := rc.Request.Header.ContentLength(); cl > s.maxBody && !s.cfg.StreamRequestBody {
 		return fasthttp.ErrBodyTooLarge
 	}
 	if _, err := bw.Write(continueLine); err != nil {
 		return err
 	}
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	return rc.Request.ContinueReadBody(br, s.maxBody)
+	return bw.Flush()
 }
 
 // continueLine is the interim response to Expect: 100-continue.
@@ -157,6 +163,9 @@ func (s *Server) handle(rc *fasthttp.RequestCtx) bool {
 	head := rc.IsHead()
 
 	s.handler(rc)
+	if rc.Request.IsBodyStream() && !s.drainBody(rc) {
+		closeConn = true
+	}
 
 	// A hijack cannot be handed over on the event loop; the handler's
 	// response is sent and the connection closed instead.
@@ -180,6 +189,36 @@ func (s *Server) handle(rc *fasthttp.RequestCtx) bool {
 		rc.Response.Header.Set(fasthttp.HeaderConnection, keepAlive)
 	}
 	return closeConn
+}
+
+// maxDrainBytes is how much of a streamed request body the Server reads
+// and discards after the handler, to keep the connection for the next
+// request. A longer rest closes the connection instead.
+const maxDrainBytes = 64 << 10
+
+// drainBody discards what the handler left of a streamed request body. It
+// reports whether the body ended within maxDrainBytes, so that the next
+// request on the connection can be parsed.
+//
+// TODO: drain after writing the response, as fasthttp.Server does; a
+// response stream that reads the request body sees it drained already.
+func (s *Server) drainBody(rc *fasthttp.RequestCtx) bool {
+	buf := s.acquireScratch()
+	defer s.releaseScratch(buf)
+	r := rc.Request.BodyStream()
+	for left := maxDrainBytes; left > 0; {
+		n, err := r.Read(buf[:])
+		left -= n
+		if err == io.EOF {
+			_ = rc.Request.CloseBodyStream()
+			return true
+		}
+		if err != nil {
+			break
+		}
+	}
+	_ = rc.Request.CloseBodyStream()
+	return false
 }
 
 // writeError answers a request that could not be read, unless the peer is

@@ -15,15 +15,15 @@
 // 413 (400 for anything unparsable, 408 for a read timeout), sets the Date
 // and Server headers, closes idle connections after the idle timeout,
 // honours Connection: close and HTTP/1.0 keep-alive, caps the number of open
-// connections with 503, and drains in-flight requests on Shutdown.
+// connections with 503, streams request bodies over the limit when
+// Config.StreamRequestBody is set, streams response bodies (SetBodyStream)
+// and drains in-flight requests on Shutdown.
 //
 // What it leaves to others:
 //   - TLS. netpoll has none; TLS listeners need the standard transport.
 //   - Hijack. RequestCtx.Hijack does nothing here, so WebSocket and other
 //     upgrade routes need the standard transport. ErrHijack is the text
 //     the config layer reports for that combination.
-//   - Request body streaming. Bodies are read in full, up to MaxBodyBytes,
-//     before the handler runs. Response body streams (SetBodyStream) work.
 //   - Platforms without epoll or kqueue; Supported reports them.
 //
 // Upstream connections should use the same poller: NewDialFunc gives the

@@ -63,6 +63,7 @@ func startStandard(t testing.TB, h fasthttp.RequestHandler, cfg eventloop.Config
 		NoDefaultServerHeader: cfg.ServerName == "",
 		ErrorHandler:          eventloop.ErrorHandler,
 		CloseOnShutdown:       true,
+		StreamRequestBody:     cfg.StreamRequestBody,
 		Logger:                discardLogger{},
 	}
 	return serveOn(t, s.Serve, stdServer{s}), stdServer{s}

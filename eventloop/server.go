@@ -9,6 +9,7 @@ import (
 	"math"
 	"net"
 	"runtime"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -35,6 +36,7 @@ type Server struct {
 	readers sync.Pool // *bufio.Reader of cfg.MaxHeaderBytes
 	writers sync.Pool // *bufio.Writer of defaultWriteBufferBytes
 	ctxs    sync.Pool // *fasthttp.RequestCtx
+	scratch sync.Pool // *[scratchBytes]byte for draining streamed bodies
 }
 
 // New returns a Server that runs h for every request. It fails where
@@ -176,6 +178,7 @@ func (s *Server) onRequest(ctx context.Context, nc netpoll.Connection) error {
 		_ = nc.Close()
 		return nil
 	}
+	defer s.recoverPanic(c)
 
 	if !s.serve(nc) {
 		c.state.Store(connClosed)
@@ -190,6 +193,20 @@ func (s *Server) onRequest(ctx context.Context, nc netpoll.Connection) error {
 	}
 	c.state.Store(connIdle)
 	return nil
+}
+
+// recoverPanic, deferred by onRequest, turns a handler panic into a closed
+// connection and one Error record, instead of netpoll's task pool logging
+// it to stderr. The buffers the loop had borrowed are left to the GC.
+func (s *Server) recoverPanic(c *conn) {
+	r := recover()
+	if r == nil {
+		return
+	}
+	c.state.Store(connClosed)
+	_ = c.nc.Close()
+	s.cfg.Logger.LogAttrs(context.Background(), slog.LevelError, "eventloop handler panicked",
+		slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
 }
 
 // acquireReader returns a pooled reader over nc; pair with releaseReader.
@@ -242,6 +259,21 @@ func (s *Server) releaseCtx(rc *fasthttp.RequestCtx) {
 	s.ctxs.Put(rc)
 }
 
+// scratchBytes is the size of the buffer drainBody reads into.
+const scratchBytes = 4 << 10
+
+// acquireScratch returns a pooled scratch buffer; pair with
+// releaseScratch.
+func (s *Server) acquireScratch() *[scratchBytes]byte {
+	if b, ok := s.scratch.Get().(*[scratchBytes]byte); ok {
+		return b
+	}
+	return new([scratchBytes]byte)
+}
+
+// releaseScratch pools b.
+func (s *Server) releaseScratch(b *[scratchBytes]byte) { s.scratch.Put(b) }
+
 // printfLogger adapts the Server's slog.Logger to fasthttp.Logger, which a
 // handler reaches through RequestCtx.Logger.
 type printfLogger struct{ l *slog.Logger }
@@ -265,7 +297,9 @@ func (w logWriter) Write(p []byte) (int, error) {
 
 // Log keys used by the Server.
 const (
-	keyAddr = "addr"
-	keyOpen = "open_connections"
-	keyLine = "line"
+	keyAddr  = "addr"
+	keyOpen  = "open_connections"
+	keyLine  = "line"
+	keyPanic = "panic"
+	keyStack = "stack"
 )

@@ -3,6 +3,7 @@ package eventloop_test
 import (
 	"bufio"
 	"context"
+	"io"
 	"net"
 	"strconv"
 	"strings"
@@ -20,6 +21,15 @@ func echo(ctx *fasthttp.RequestCtx) {
 	switch string(ctx.Path()) {
 	case "/ip":
 		ctx.SetBodyString(ctx.RemoteIP().String())
+	case "/count":
+		n := len(ctx.PostBody())
+		if r := ctx.RequestBodyStream(); r != nil {
+			m, _ := io.Copy(io.Discard, r)
+			n = int(m)
+		}
+		ctx.SetBodyString("counted " + strconv.Itoa(n))
+	case "/ignore":
+		ctx.SetBodyString("ignored")
 	case "/stream":
 		ctx.SetBodyStreamWriter(func(w *bufio.Writer) {
 			for i := range 3 {
@@ -148,6 +158,37 @@ func TestBehaviour(t *testing.T) {
 				cl.send(post("/big", strings.Repeat("x", 2048)))
 				expectStatus(t, cl.response(), 413)
 			}},
+		{name: "streamed request body over the limit", cfg: streaming,
+			run: func(t *testing.T, addr string) {
+				cl := dial(t, addr)
+				cl.send(post("/count", strings.Repeat("s", 256<<10)) + post("/count", "small"))
+				for _, want := range []string{"counted 262144", "counted 5"} {
+					if got := string(cl.response().Body()); got != want {
+						t.Fatalf("body = %q, want %q", got, want)
+					}
+				}
+			}},
+		{name: "chunked streamed request body", cfg: streaming,
+			run: func(t *testing.T, addr string) {
+				cl := dial(t, addr)
+				cl.send("POST /count HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n" +
+					"5\r\nhello\r\n6\r\n world\r\n0\r\n\r\n" + get("/after"))
+				for _, want := range []string{"counted 11", "GET /after 0"} {
+					if got := string(cl.response().Body()); got != want {
+						t.Fatalf("body = %q, want %q", got, want)
+					}
+				}
+			}},
+		{name: "unread streamed body is discarded", cfg: streaming,
+			run: func(t *testing.T, addr string) {
+				cl := dial(t, addr)
+				cl.send(post("/ignore", strings.Repeat("i", 8<<10)) + get("/next"))
+				for _, want := range []string{"ignored", "GET /next 0"} {
+					if got := string(cl.response().Body()); got != want {
+						t.Fatalf("body = %q, want %q", got, want)
+					}
+				}
+			}},
 		{name: "400 on garbage", run: func(t *testing.T, addr string) {
 			cl := dial(t, addr)
 			cl.send("\x00\x01garbage garbage\r\n\r\n")
@@ -253,6 +294,12 @@ func TestBehaviour(t *testing.T) {
 	}
 }
 
+// streaming sets a small body limit and streams bodies over it.
+func streaming(c *eventloop.Config) {
+	c.MaxBodyBytes = 1024
+	c.StreamRequestBody = true
+}
+
 // expectNothing fails if the server sends anything within d.
 func expectNothing(t *testing.T, cl *client, d time.Duration) {
 	t.Helper()
@@ -312,4 +359,24 @@ func TestShutdownDrains(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestHandlerPanic checks that a panicking handler costs its connection,
+// not the process; fasthttp.Server has no such guard, so this runs on the
+// event loop only.
+func TestHandlerPanic(t *testing.T) {
+	h := func(ctx *fasthttp.RequestCtx) {
+		if string(ctx.Path()) == "/panic" {
+			panic("handler bug")
+		}
+		echo(ctx)
+	}
+	addr, _ := startEventLoop(t, h, baseConfig())
+	bad := dial(t, addr)
+	bad.send(get("/panic"))
+	bad.expectClosed(ioTimeout)
+
+	good := dial(t, addr)
+	good.send(get("/fine"))
+	expectStatus(t, good.response(), 200)
 }
