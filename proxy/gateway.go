@@ -2,6 +2,7 @@ package proxy
 
 import (
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -131,4 +132,14 @@ func (g *Gateway) Upstreams() any {
 		out[name] = u.Status()
 	}
 	return out
+}
+
+// UsageJSON writes the per consumer and route usage counters (admitted,
+// limited, quota exhausted) as JSON. The counters survive reloads.
+func (g *Gateway) UsageJSON(w io.Writer) error {
+	st := g.state.Load()
+	if st == nil {
+		return fmt.Errorf("proxy: gateway is closed")
+	}
+	return st.limits.UsageJSON(w)
 }

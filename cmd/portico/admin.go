@@ -6,6 +6,7 @@ import (
 	"github.com/portico-gw/portico/admin"
 	"github.com/portico-gw/portico/config"
 	"github.com/portico-gw/portico/proxy"
+	"github.com/valyala/fasthttp"
 )
 
 // adminHandle is the admin listener as serve sees it: reload requests
@@ -26,7 +27,15 @@ func startAdmin(g *proxy.Gateway, f *config.File, path string, logger *slog.Logg
 		h.reloads <- done
 		return <-done
 	}
-	srv, err := admin.Start(f.Admin.Listen, g, reload, nil, logger)
+	extra := map[string]fasthttp.RequestHandler{
+		"/usage": func(ctx *fasthttp.RequestCtx) {
+			ctx.SetContentType("application/json")
+			if err := g.UsageJSON(ctx); err != nil {
+				ctx.SetStatusCode(fasthttp.StatusInternalServerError)
+			}
+		},
+	}
+	srv, err := admin.Start(f.Admin.Listen, g, reload, extra, logger)
 	if err != nil {
 		return nil, err
 	}
