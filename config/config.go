@@ -56,8 +56,8 @@ type Server struct {
 	// positive.
 	ShutdownTimeout time.Duration `toml:"shutdown_timeout"`
 	// MaxHeaderBytes is the largest request line plus header block
-	// accepted, in bytes; larger requests get 431. Default 16384, range
-	// 1024 to 1048576.
+	// accepted, in bytes; larger requests get 431. It is also the size of
+	// each connection's read buffer. Default 16384, range 1024 to 1048576.
 	MaxHeaderBytes int `toml:"max_header_bytes"`
 	// MaxBodyBytes is the largest request body accepted, in bytes; larger
 	// requests get 413. Default 10485760 (10 MiB), range 1 to 4294967296
@@ -73,9 +73,6 @@ type Server struct {
 	// ReduceMemory trades some CPU for less memory per idle connection by
 	// releasing buffers between requests. Default true.
 	ReduceMemory *bool `toml:"reduce_memory_usage"`
-	// ReadBufferBytes is the size of each connection's read buffer, in
-	// bytes. Default 4096, range 1024 to 1048576.
-	ReadBufferBytes int `toml:"read_buffer_bytes"`
 	// LogFormat is the format of the process log: "text" (default) or
 	// "json". It does not apply to the access log.
 	LogFormat string `toml:"log_format"`
@@ -160,9 +157,11 @@ type Upstream struct {
 	// HealthCheck, when present, probes every target actively. Default
 	// absent: targets are assumed healthy unless Outlier ejects them.
 	HealthCheck *HealthCheck `toml:"health_check"`
-	// Outlier, when present, ejects targets passively after repeated
-	// failures. Default absent: no passive ejection; an empty
-	// [upstreams.NAME.outlier] table turns it on with its defaults.
+	// Outlier tunes passive ejection of targets after repeated failures.
+	// Passive ejection is always on; an absent table means its defaults.
+	//
+	// TODO: no switch turns passive ejection off; an operator who wants
+	// none must set consecutive_failures = 1000 and may still see ejections.
 	Outlier *Outlier `toml:"outlier"`
 	// MaxResponseHeaders is the largest response header block read from a
 	// target, in bytes; larger responses fail with 502. Default 16384,

@@ -15,7 +15,6 @@ const (
 	defaultMaxHeaderBytes  = 16 << 10
 	defaultMaxBodyBytes    = 10 << 20
 	defaultMaxConnections  = 10000
-	defaultReadBufferBytes = 4096
 	defaultLogFormat       = "text"
 	defaultLogLevel        = "info"
 
@@ -85,7 +84,6 @@ func (s *Server) setDefaults() {
 		on := true
 		s.ReduceMemory = &on
 	}
-	setInt(&s.ReadBufferBytes, defaultReadBufferBytes)
 	setString(&s.LogFormat, defaultLogFormat)
 	setString(&s.LogLevel, defaultLogLevel)
 }
@@ -124,11 +122,15 @@ func (u *Upstream) setDefaults() {
 		setInt(&h.HealthyThreshold, defaultHealthyThreshold)
 		setInt(&h.UnhealthyThreshold, defaultUnhealthyThreshold)
 	}
-	if o := u.Outlier; o != nil {
-		setInt(&o.ConsecutiveFailures, defaultConsecutiveFailures)
-		setDuration(&o.EjectionTime, defaultEjectionTime)
-		setInt(&o.MaxEjectedPercent, defaultMaxEjectedPercent)
+	// Passive ejection is always on (the pool applies it), so an absent
+	// table is filled in to show what runs.
+	if u.Outlier == nil {
+		u.Outlier = &Outlier{}
 	}
+	o := u.Outlier
+	setInt(&o.ConsecutiveFailures, defaultConsecutiveFailures)
+	setDuration(&o.EjectionTime, defaultEjectionTime)
+	setInt(&o.MaxEjectedPercent, defaultMaxEjectedPercent)
 }
 
 // setString sets *p to def when it is empty.

@@ -47,7 +47,6 @@ func (s *Server) validate(p *problems) {
 	checkRange(p, "server.max_header_bytes", int64(s.MaxHeaderBytes), 1<<10, 1<<20)
 	checkRange(p, "server.max_body_bytes", s.MaxBodyBytes, 1, 4<<30)
 	checkRange(p, "server.max_connections", int64(s.MaxConnections), 1, 1_000_000)
-	checkRange(p, "server.read_buffer_bytes", int64(s.ReadBufferBytes), 1<<10, 1<<20)
 	checkEnum(p, "server.log_format", s.LogFormat, "text", "json")
 	checkEnum(p, "server.log_level", s.LogLevel, "debug", "info", "warn", "error")
 
