@@ -91,7 +91,8 @@ type Config struct {
 	IdleTimeout time.Duration
 	// QueueTimeout is how long a request waits for a connection when the
 	// target already has MaxConnsPerTarget connections busy. Zero (the
-	// default) fails at once with ErrPoolFull (503).
+	// default) fails at once with ErrPoolFull (503); a request whose own
+	// timeout ends first in the queue fails with ErrTimeout (504).
 	QueueTimeout time.Duration
 
 	// MaxConnsPerTarget caps the connections to one target. Default 512.
