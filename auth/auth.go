@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"log/slog"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -50,6 +51,11 @@ type Result struct {
 	Challenge string
 	// Reason is one of the Reason constants.
 	Reason string
+	// KeyHash identifies the API key that authenticated the request (the
+	// first 8 bytes of its SHA-256 digest, never 0), or is 0 for any
+	// other outcome. Limits keyed by API key use it, because Check
+	// removes the key itself before the limits step runs.
+	KeyHash uint64
 }
 
 // Authenticator holds the compiled callers and access rules of one
@@ -67,6 +73,9 @@ type Authenticator struct {
 	keyQuery  string // "" when keys are not read from the query
 	idHeader  string
 	grpHeader string
+	// forged lists the identity header names and their spellings with
+	// '_' for '-', all removed from every request (see forgedNames).
+	forged    []string
 	keepCreds bool
 	realm     string
 	global    ipRules
@@ -116,18 +125,20 @@ func (a *Authenticator) Check(rp *RoutePolicy, v *view.Request) Result {
 // headers of the consumer. It allocates nothing when the credential is an
 // API key or a JWT or Basic credential seen before (cached).
 func (a *Authenticator) CheckAt(rp *RoutePolicy, v *view.Request, now time.Time) Result {
-	if !a.global.check(v.ClientIP) || rp != nil && !rp.ip.check(v.ClientIP) {
+	if !a.CheckIP(rp, v.ClientIP) {
 		return Result{Status: 403, Reason: ReasonIPDenied}
 	}
 
-	// Identity headers come from the gateway only.
-	v.Header.Del(a.idHeader)
-	v.Header.Del(a.grpHeader)
+	// Identity headers come from the gateway only, in every spelling an
+	// upstream might read as ours.
+	for _, h := range a.forged {
+		v.Header.Del(h)
+	}
 	if rp == nil || !rp.access {
 		return Result{Reason: ReasonOpen}
 	}
 
-	c, reason := a.authenticate(rp, v, now)
+	c, reason, keyHash := a.authenticate(rp, v, now)
 	switch {
 	case reason == ReasonAnonymous:
 		a.stripCredentials(rp, v)
@@ -145,23 +156,40 @@ func (a *Authenticator) CheckAt(rp *RoutePolicy, v *view.Request, now time.Time)
 	if len(c.groupsHdr) > 0 {
 		v.Header.SetBytesV(a.grpHeader, c.groupsHdr)
 	}
-	return Result{Consumer: c.name, Plan: c.plan, Reason: reason}
+	return Result{Consumer: c.name, Plan: c.plan, Reason: reason, KeyHash: keyHash}
+}
+
+// CheckIP reports whether addr passes the global IP lists and, when rp is
+// not nil, the route's. CheckAt calls it first; a front end may call it
+// earlier, before routing, with a nil rp.
+func (a *Authenticator) CheckIP(rp *RoutePolicy, addr netip.Addr) bool {
+	return a.global.check(addr) && (rp == nil || rp.ip.check(addr))
 }
 
 // authenticate finds the first credential the route accepts and checks
 // it. It returns the consumer and an accepting reason, or nil and the
-// reason for a 401. A credential that is present but wrong is a 401 even
-// when anonymous access is allowed: a client that meant to authenticate
-// should learn that it failed.
-func (a *Authenticator) authenticate(rp *RoutePolicy, v *view.Request, now time.Time) (*consumer, string) {
+// reason for a 401, and the API key's hash when a key was accepted. A
+// credential that is present but wrong is a 401 even when anonymous
+// access is allowed: a client that meant to authenticate should learn
+// that it failed.
+func (a *Authenticator) authenticate(rp *RoutePolicy, v *view.Request, now time.Time) (
+	*consumer, string, uint64) {
 	if rp.methods.has(methodKey) {
 		if key := a.presentedKey(v); len(key) > 0 {
-			if c := a.lookupKey(key); c != nil {
-				return c, ReasonKey
+			if c, h := a.lookupKey(key); c != nil {
+				return c, ReasonKey, h
 			}
-			return nil, ReasonBadKey
+			return nil, ReasonBadKey, 0
 		}
 	}
+	c, reason := a.authenticateHeader(rp, v, now)
+	return c, reason, 0
+}
+
+// authenticateHeader checks the Authorization header, if it carries a
+// scheme the route accepts.
+func (a *Authenticator) authenticateHeader(rp *RoutePolicy, v *view.Request, now time.Time) (
+	*consumer, string) {
 
 	scheme, cred := splitAuthorization(v.Header.Peek(hdrAuthorization))
 	switch {

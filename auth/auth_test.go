@@ -371,3 +371,51 @@ max_age = "10m"
 		t.Errorf("Challenge = %q", got.Challenge)
 	}
 }
+
+func TestForgedSpellings(t *testing.T) {
+	a := newAuth(t, baseConfig())
+	forged := []string{"X-Consumer", "X_Consumer", "x_consumer", "X-Consumer-Groups",
+		"X_Consumer_Groups", "X-Consumer_Groups", "X_Consumer-Groups"}
+	for _, route := range []string{"open", "any", "none"} {
+		t.Run(route, func(t *testing.T) {
+			r := newRequest("/x", "X-API-Key", bobKey)
+			for _, h := range forged {
+				r.req.Header.Set(h, "admin")
+			}
+			a.Check(a.Route(route), &r.v)
+			for _, h := range forged {
+				if v := r.req.Header.Peek(h); string(v) == "admin" {
+					t.Errorf("forged %s = %q survived Check", h, v)
+				}
+			}
+		})
+	}
+}
+
+func TestKeyHash(t *testing.T) {
+	a := newAuth(t, baseConfig())
+	tok := sign(t, jwtHS256, []byte(secret), "", claims("alice"))
+	check := func(hdr ...string) uint64 {
+		r := newRequest("/x", hdr...)
+		return a.Check(a.Route("any"), &r.v).KeyHash
+	}
+	alice1, alice2 := check("X-API-Key", aliceKey), check("X-API-Key", aliceKey)
+	bob := check("X-API-Key", bobKey)
+	tests := []struct {
+		name string
+		ok   bool
+	}{
+		{"key has a hash", alice1 != 0},
+		{"same key, same hash", alice1 == alice2},
+		{"other key, other hash", alice1 != bob},
+		{"jwt has none", check("Authorization", bearer(tok)) == 0},
+		{"bad key has none", check("X-API-Key", "nope") == 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.ok {
+				t.Errorf("KeyHash: %s does not hold", tt.name)
+			}
+		})
+	}
+}

@@ -14,9 +14,13 @@ import (
 	"github.com/portico-gw/portico/cors"
 )
 
+// DefaultKeyHeader is the API key header when auth.key_header is empty.
+// Other steps that read the key (limits keyed by API key) use it too.
+const DefaultKeyHeader = "X-API-Key"
+
 // Defaults of the [auth] table (see config.Auth).
 const (
-	defaultKeyHeader    = "X-API-Key"
+	defaultKeyHeader    = DefaultKeyHeader
 	defaultIDHeader     = "X-Consumer"
 	defaultGroupsHeader = "X-Consumer-Groups"
 	defaultRealm        = "portico"
@@ -181,6 +185,7 @@ func newAuthenticator(ac *config.Auth, logger *slog.Logger, errs *[]error) *Auth
 	check(a.ttl >= time.Second && a.ttl <= 24*time.Hour, "cache_ttl", "must be between 1s and 24h")
 	check(a.cacheEntries >= 64 && a.cacheEntries <= 1<<24, "cache_entries",
 		"must be between 64 and 16777216")
+	a.forged = append(forgedNames(a.idHeader), forgedNames(a.grpHeader)...)
 	a.global = compileIPRules("auth", ac.AllowCIDRs, ac.DenyCIDRs, errs)
 	a.basic = &basicVerifier{users: map[string]*consumer{}, ttl: a.ttl, cache: newCache(a.cacheEntries)}
 	return a
@@ -354,6 +359,30 @@ func (a *Authenticator) challenges(ms methodSet) (missing, bad string) {
 		m, b = append(m, c), append(b, c)
 	}
 	return strings.Join(m, ", "), strings.Join(b, ", ")
+}
+
+// forgedNames returns name and every spelling of it with some '-'
+// replaced by '_' (up to 3 of them, 8 spellings). Some upstream stacks
+// (CGI, WSGI) fold '_' and '-' into the same variable, so a client
+// sending "X_Consumer" would otherwise reach them as X-Consumer.
+func forgedNames(name string) []string {
+	var dashes []int
+	for i := 0; i < len(name) && len(dashes) < 3; i++ {
+		if name[i] == '-' {
+			dashes = append(dashes, i)
+		}
+	}
+	names := make([]string, 0, 1<<len(dashes))
+	for mask := range 1 << len(dashes) {
+		b := []byte(name)
+		for j, i := range dashes {
+			if mask&(1<<j) != 0 {
+				b[i] = '_'
+			}
+		}
+		names = append(names, string(b))
+	}
+	return names
 }
 
 // validName reports whether s can be a consumer or group name: 1 to

@@ -2,6 +2,7 @@ package auth
 
 import (
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
 	"strings"
 )
@@ -27,7 +28,8 @@ func parseKeyHash(s string) ([32]byte, bool) {
 	return d, err == nil
 }
 
-// lookupKey returns the consumer owning the presented API key, or nil.
+// lookupKey returns the consumer owning the presented API key, or nil,
+// and the key's hash for Result.KeyHash.
 //
 // The presented key is hashed with SHA-256 and the digest looked up in a
 // map keyed by the whole [32]byte digest. This is why the lookup leaks
@@ -37,6 +39,7 @@ func parseKeyHash(s string) ([32]byte, bool) {
 // bytes match a stored digest would learn bits of a SHA-256 output, from
 // which no key can be recovered or nudged closer (preimage resistance).
 // It also allocates nothing: the digest lives on the stack.
-func (a *Authenticator) lookupKey(key []byte) *consumer {
-	return a.keys[sha256.Sum256(key)]
+func (a *Authenticator) lookupKey(key []byte) (*consumer, uint64) {
+	d := sha256.Sum256(key)
+	return a.keys[d], binary.LittleEndian.Uint64(d[:8]) | 1
 }
