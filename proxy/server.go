@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/eventloop"
 	"github.com/valyala/fasthttp"
 )
 
@@ -44,6 +45,22 @@ func NewServer(g *Gateway, sc config.Server, logger *slog.Logger) *fasthttp.Serv
 		CloseOnShutdown:              true,
 		SecureErrorLogMessage:        true,
 		Logger:                       fasthttpLogger{logger},
+	}
+}
+
+// EventLoopConfig returns the event-loop transport's settings for the
+// [server] table, matching what NewServer gives the standard one.
+func EventLoopConfig(sc config.Server, logger *slog.Logger) eventloop.Config {
+	return eventloop.Config{
+		ReadTimeout:       sc.ReadTimeout,
+		WriteTimeout:      sc.WriteTimeout,
+		IdleTimeout:       sc.IdleTimeout,
+		MaxHeaderBytes:    sc.MaxHeaderBytes,
+		MaxBodyBytes:      min(sc.MaxBodyBytes, streamThreshold),
+		MaxConnections:    sc.MaxConnections,
+		StreamRequestBody: true,
+		ServerName:        "portico",
+		Logger:            logger,
 	}
 }
 

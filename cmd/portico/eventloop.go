@@ -1,14 +1,15 @@
 package main
 
 import (
-	"fmt"
 	"log/slog"
 
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/eventloop"
 	"github.com/portico-gw/portico/proxy"
 )
 
-// newEventLoopFrontEnd is wired once the event-loop transport lands.
+// newEventLoopFrontEnd builds the netpoll event-loop transport with the
+// same limits as the standard one.
 func newEventLoopFrontEnd(g *proxy.Gateway, f *config.File, logger *slog.Logger) (frontEnd, error) {
-	return nil, fmt.Errorf("server.transport: the eventloop transport is not built into this binary")
+	return eventloop.New(g.Handler(), proxy.EventLoopConfig(f.Server, logger))
 }
