@@ -115,6 +115,13 @@ func (rp *RoutePolicy) allows(c *consumer) bool {
 // *config.Error values naming the key (for example
 // "consumers.alice.key_sha256[0]"). logger receives JWKS refresh
 // transitions. The Authenticator does no background work until Start.
+//
+// A jwks_url is fetched once inside New, which can take up to 10s when the
+// issuer does not answer; the set then arrives with a later refresh.
+//
+// TODO: the verification caches are not carried over from the previous
+// Authenticator on a reload; every JWT and Basic caller pays one more
+// full check after each reload, which shows as a latency blip.
 func New(f *config.File, logger *slog.Logger) (*Authenticator, error) {
 	var errs []error
 	a := newAuthenticator(&f.Auth, logger, &errs)
