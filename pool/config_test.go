@@ -168,3 +168,41 @@ func TestDoConnectTimeout(t *testing.T) {
 		})
 	}
 }
+
+func TestPickAndDial(t *testing.T) {
+	live := okBackend(t)
+	dead := deadAddr(t)
+	u := newTestUpstream(t, Config{Targets: targets(dead, live), HostHeader: "ws.internal"})
+
+	// The dead target fails to dial; once it is down, Pick skips it.
+	tg := u.Pick(0)
+	if tg.Addr() != dead {
+		t.Fatalf("first Pick = %s, want %s", tg.Addr(), dead)
+	}
+	if _, err := tg.Dial(); err != ErrConnect {
+		t.Fatalf("Dial(%s) = %v, want %v", dead, err, ErrConnect)
+	}
+	tg.healthy.Store(false)
+	for range 3 {
+		tg := u.Pick(0)
+		if tg == nil || tg.Addr() != live {
+			t.Fatalf("Pick with %s down = %v, want %s", dead, tg, live)
+		}
+		c, err := tg.Dial()
+		if err != nil {
+			t.Fatalf("Dial(%s) = %v", live, err)
+		}
+		c.Close()
+	}
+
+	var h fasthttp.RequestHeader
+	h.SetHost("client.example")
+	u.SetHost(&h, tg)
+	if got := string(h.Host()); got != "ws.internal" {
+		t.Errorf("SetHost gave Host %q, want ws.internal", got)
+	}
+	u.targets[1].healthy.Store(false)
+	if tg := u.Pick(0); tg != nil {
+		t.Errorf("Pick with all down = %s, want nil", tg.Addr())
+	}
+}

@@ -62,11 +62,31 @@ func (u *Upstream) Do(req *fasthttp.Request, resp *fasthttp.Response, hash uint6
 	return last, err
 }
 
+// Pick returns the target the balancer chooses for a request with the
+// given hash (from Hash; 0 if none), skipping targets that are down or
+// ejected, or nil if none is usable. It is for connections the pool does
+// not carry, such as WebSocket tunnels: open one with Target.Dial. Pick
+// allocates nothing and is safe for concurrent use.
+func (u *Upstream) Pick(hash uint64) *Target {
+	return u.bal.pick(hash, 0)
+}
+
+// SetHost applies the host_header policy for target t to h, as Do does.
+func (u *Upstream) SetHost(h *fasthttp.RequestHeader, t *Target) {
+	switch u.set.HostHeader {
+	case HostHeaderClient:
+	case HostHeaderTarget:
+		h.SetHost(t.addr)
+	default:
+		h.SetHost(u.set.HostHeader)
+	}
+}
+
 // attempt sends req to t once (plus the HostClient's own stale
 // connection retry) and records the outcome for passive ejection.
 func (u *Upstream) attempt(t *Target, req *fasthttp.Request, resp *fasthttp.Response,
 	deadline time.Time) *Error {
-	u.setHost(req, t)
+	u.SetHost(&req.Header, t)
 
 	t.outstanding.Add(1)
 	raw := t.hc.DoDeadline(req, resp, deadline)
@@ -118,17 +138,6 @@ func prepare(req *fasthttp.Request) {
 	uri := req.URI()
 	if s := uri.Scheme(); len(s) != 4 || string(s) != "http" {
 		uri.SetScheme("http")
-	}
-}
-
-// setHost applies the host_header policy for target t.
-func (u *Upstream) setHost(req *fasthttp.Request, t *Target) {
-	switch u.set.HostHeader {
-	case HostHeaderClient:
-	case HostHeaderTarget:
-		req.Header.SetHost(t.addr)
-	default:
-		req.Header.SetHost(u.set.HostHeader)
 	}
 }
 

@@ -80,6 +80,18 @@ func newHostClient(s *settings, addr string, dial fasthttp.DialFuncWithTimeout) 
 	return hc
 }
 
+// Dial opens a new connection to the target with the upstream's dialer
+// and connect timeout. The connection is the caller's to close; it never
+// enters the pool, and its outcome does not count toward ejection. The
+// error is ErrConnect or ErrConnectTimeout.
+func (t *Target) Dial() (net.Conn, error) {
+	c, err := t.dial(t.addr, 0)
+	if err != nil {
+		return nil, classify(err, t.up.set.Classify)
+	}
+	return c, nil
+}
+
 // dial connects to the target within the connect timeout (or what is
 // left of the request's budget, if less). Its errors are marked as
 // dialError so that Do knows the request never left.
