@@ -30,8 +30,8 @@ const batchBytes = 64 << 10
 
 // Logger writes access-log records from a ring on its own goroutine. Log
 // may be called from any number of goroutines at once; Close and Reopen
-// may be called concurrently with Log. A nil *Logger, and a Logger whose
-// Output is "off", accept every call and do nothing.
+// may be called concurrently with Log. A nil *Logger, the zero Logger and
+// a Logger whose Output is "off" accept every call and do nothing.
 type Logger struct {
 	// tail is the next ring position a producer claims. It is on its own
 	// cache line because every Log writes it.
@@ -45,8 +45,8 @@ type Logger struct {
 	slots []slot
 	mask  uint64
 	// nudge is a mask of ring positions at which Log wakes a sleeping
-	// writer: once every half ring, so a burst cannot fill the ring
-	// between two ticks, while most Log calls pay no wake-up.
+	// writer: once every half ring, so a burst wakes the writer before it
+	// fills the ring, while most Log calls pay no wake-up.
 	nudge   uint64
 	dropped atomic.Uint64
 	closed  atomic.Bool
