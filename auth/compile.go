@@ -134,7 +134,8 @@ func New(f *config.File, logger *slog.Logger) (*Authenticator, error) {
 			a.refresh = defaultJWKSRefresh
 		}
 		if a.refresh < time.Second || a.refresh > 24*time.Hour {
-			errs = append(errs, config.Errorf("auth.jwt.jwks_refresh", "must be between 1s and 24h"))
+			errs = append(errs, config.Errorf("auth.jwt.jwks_refresh",
+				"must be between 1s and 24h"))
 		}
 	}
 	for _, name := range sortedKeys(f.Routes) {
@@ -194,7 +195,8 @@ func newAuthenticator(ac *config.Auth, logger *slog.Logger, errs *[]error) *Auth
 		"must be between 64 and 16777216")
 	a.forged = append(forgedNames(a.idHeader), forgedNames(a.grpHeader)...)
 	a.global = compileIPRules("auth", ac.AllowCIDRs, ac.DenyCIDRs, errs)
-	a.basic = &basicVerifier{users: map[string]*consumer{}, ttl: a.ttl, cache: newCache(a.cacheEntries)}
+	a.basic = &basicVerifier{users: map[string]*consumer{}, ttl: a.ttl,
+		cache: newCache(a.cacheEntries)}
 	return a
 }
 
@@ -313,18 +315,21 @@ var unavailable = map[method]string{
 }
 
 // compileAllowLists checks that listed consumers and groups exist.
-func (a *Authenticator) compileAllowLists(key string, rp *RoutePolicy, ac *config.Access, errs *[]error) {
+func (a *Authenticator) compileAllowLists(key string, rp *RoutePolicy, ac *config.Access,
+	errs *[]error) {
 	rp.consumers = map[string]struct{}{}
 	for i, n := range ac.Consumers {
 		if a.byName[n] == nil && (a.jwt == nil || !a.jwt.allowUnknown) {
-			*errs = append(*errs, config.Errorf(index(key+".consumers", i), "unknown consumer %q", n))
+			*errs = append(*errs, config.Errorf(index(key+".consumers", i),
+				"unknown consumer %q", n))
 		}
 		rp.consumers[n] = struct{}{}
 	}
 	rp.groups = map[string]struct{}{}
 	for i, g := range ac.Groups {
 		if !a.groupExists(g) {
-			*errs = append(*errs, config.Errorf(index(key+".groups", i), "no consumer is in group %q", g))
+			*errs = append(*errs, config.Errorf(index(key+".groups", i),
+				"no consumer is in group %q", g))
 		}
 		rp.groups[g] = struct{}{}
 	}

@@ -9,6 +9,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/pem"
+	"fmt"
 	"math/big"
 	"net/http"
 	"net/http/httptest"
@@ -437,4 +438,49 @@ func TestJWKSFileErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestConcurrentChecks runs cached and cold checks of every kind from
+// several goroutines while the JWKS is refreshed, for the race detector.
+func TestConcurrentChecks(t *testing.T) {
+	k := testKeys()
+	f := jwtConfig(t)
+	a := newAuth(t, f)
+	hdrs := [][2]string{
+		{"X-API-Key", aliceKey},
+		{"Authorization", bearer(sign(t, jwtHS256, []byte(secret), "", claims("alice")))},
+		{"Authorization", bearer(sign(t, jwt.SigningMethodEdDSA, k.ed, "ed", claims("alice")))},
+		{"Authorization", basic(carolUser, carolPass)},
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range 20 {
+			if err := a.RefreshJWKS(context.Background()); err != nil {
+				t.Errorf("RefreshJWKS = %v", err)
+				return
+			}
+		}
+	}()
+	errc := make(chan error, 4)
+	for g := range 4 {
+		go func() {
+			r := newRequest("/x")
+			for i := range 200 {
+				h := hdrs[(g+i)%len(hdrs)]
+				r.req.Header.Set(h[0], h[1])
+				if got := a.Check(a.Route("any"), &r.v); got.Status != 0 {
+					errc <- fmt.Errorf("Check(%s) = %d %q", h[0], got.Status, got.Reason)
+					return
+				}
+			}
+			errc <- nil
+		}()
+	}
+	for range 4 {
+		if err := <-errc; err != nil {
+			t.Error(err)
+		}
+	}
+	<-done
 }
