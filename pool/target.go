@@ -62,7 +62,10 @@ func (t *Target) available() bool {
 }
 
 // newHostClient builds the target's connection pool from the settings.
-func newHostClient(s *settings, addr string, dial fasthttp.DialFuncWithTimeout) *fasthttp.HostClient {
+// Per-request deadlines come from Do (DoDeadline sets a field on the
+// request; it starts no goroutine and allocates nothing in v1.79).
+func newHostClient(s *settings, addr string,
+	dial fasthttp.DialFuncWithTimeout) *fasthttp.HostClient {
 	hc := &fasthttp.HostClient{
 		Addr:                          addr,
 		DialTimeout:                   dial,
