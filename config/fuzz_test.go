@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/BurntSushi/toml"
 )
 
 // fuzzSeeds are small documents that reach the scanner's and the
@@ -61,7 +63,8 @@ func FuzzParse(f *testing.F) {
 }
 
 // FuzzIndex checks that the line scanner never panics, always ends, and
-// records only lines that exist.
+// records only lines that exist; and, for documents the TOML library
+// accepts, that it finds every key the library found.
 func FuzzIndex(f *testing.F) {
 	addSeeds(f)
 	f.Fuzz(func(t *testing.T, data []byte) {
@@ -75,5 +78,30 @@ func FuzzIndex(f *testing.F) {
 				t.Fatalf("parentKey(%q) = %q does not shrink", key, p)
 			}
 		}
+
+		var v map[string]any
+		md, err := toml.Decode(string(data), &v)
+		if err != nil {
+			return
+		}
+		for _, k := range md.Keys() {
+			if _, ok := ix.lines[k.String()]; !ok && plainKey(k) {
+				t.Fatalf("key %q not in the index", k.String())
+			}
+		}
 	})
+}
+
+// plainKey reports whether every part of k is free of the backslashes
+// and control bytes whose TOML escapes the index does not decode exactly
+// like the library.
+func plainKey(k toml.Key) bool {
+	for _, p := range k {
+		for _, r := range p {
+			if r < 0x20 || r == 0x7f || r == '\\' || r >= 0x80 {
+				return false
+			}
+		}
+	}
+	return true
 }

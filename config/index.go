@@ -125,7 +125,7 @@ func (ix *index) implicit(key string, line int) {
 	}
 	bare := stripIndexes(key)
 	for _, k := range [...]string{bare, stripQuotes(key), stripQuotes(bare)} {
-		if _, ok := ix.lines[k]; !ok && k != key {
+		if _, ok := ix.lines[k]; !ok && k != key && k != "" {
 			ix.lines[k] = line
 		}
 	}

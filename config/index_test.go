@@ -89,6 +89,27 @@ hosts = ["a", "b",
 	}
 }
 
+func TestIndexCRLF(t *testing.T) {
+	src := "[server]\r\nlisten = \"x\"\r\n\r\n[upstreams.u]\r\ntargets = [\r\n\t{ address = \"h:1\" },\r\n]\r\n"
+	ix := buildIndex([]byte(src))
+	tests := []struct {
+		name string
+		key  string
+		want int
+	}{
+		{"key", "server.listen", 2},
+		{"table", "upstreams.u", 4},
+		{"element", "upstreams.u.targets[0].address", 6},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := ix.line(tt.key); got != tt.want {
+				t.Errorf("line(%q) = %d, want %d", tt.key, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestIndexNth(t *testing.T) {
 	src := "[[a]]\nx = 1\n[[a]]\ny = 2\n[[a]]\nx = 3\n"
 	ix := buildIndex([]byte(src))
