@@ -2,6 +2,8 @@ package harness
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -23,6 +25,49 @@ type site struct {
 	Dir string
 	// Transport is Portico's [server] transport; empty keeps its default.
 	Transport string
+	// Limit adds a per-client-IP rate limit of limitPerSecond.
+	Limit bool
+	// Auth requires the X-API-Key header to hold benchAPIKey.
+	Auth bool
+}
+
+// limitPerSecond is the rate of the bench's rate limit: far above what
+// one machine can send, so it counts every request and refuses none.
+const limitPerSecond = 100000000
+
+// benchAPIKey is the API key the auth scenario sends. nginx and HAProxy
+// compare it as text; Portico is given only its SHA-256, as it would be
+// in production.
+const benchAPIKey = "bench-key-0123456789abcdef"
+
+// nginxLimitZone returns the limit_req_zone line of the limit scenario.
+func nginxLimitZone(s site) string {
+	if !s.Limit {
+		return ""
+	}
+	return fmt.Sprintf("    limit_req_zone $binary_remote_addr zone=bench:10m rate=%dr/s;\n",
+		limitPerSecond)
+}
+
+// nginxKeyMap returns the map that marks requests with the bench API key.
+func nginxKeyMap(s site) string {
+	if !s.Auth {
+		return ""
+	}
+	return "    map $http_x_api_key $bench_key_ok {\n        default 0;\n        \"" +
+		benchAPIKey + "\" 1;\n    }\n"
+}
+
+// nginxChecks returns the per-location limit and key checks.
+func nginxChecks(s site) string {
+	var c string
+	if s.Limit {
+		c += fmt.Sprintf("            limit_req zone=bench burst=%d nodelay;\n", limitPerSecond)
+	}
+	if s.Auth {
+		c += "            if ($bench_key_ok = 0) {\n                return 401;\n            }\n"
+	}
+	return c
 }
 
 // routePrefix returns the path prefix of extra route i, like "/r0042/".
@@ -63,6 +108,7 @@ http {
     proxy_buffer_size 16k;
     proxy_buffers 16 16k;
 
+%s%s
     upstream b {
         server %s;
         keepalive 64;
@@ -75,14 +121,14 @@ http {
         proxy_set_header Connection "";
 
         location / {
-            proxy_pass http://b;
+%s            proxy_pass http://b;
         }
 `, filepath.Join(s.Dir, "nginx.pid"), filepath.Join(s.Dir, "nginx-error.log"),
 		tmp("client"), tmp("proxy"), tmp("fastcgi"), tmp("uwsgi"), tmp("scgi"),
-		s.Upstream, s.Listen)
+		nginxLimitZone(s), nginxKeyMap(s), s.Upstream, s.Listen, nginxChecks(s))
 	for i := range s.ExtraRoutes {
-		fmt.Fprintf(&b, "        location %s {\n            proxy_pass http://b;\n        }\n",
-			routePrefix(i))
+		fmt.Fprintf(&b, "        location %s {\n%s            proxy_pass http://b;\n        }\n",
+			routePrefix(i), nginxChecks(s))
 	}
 	b.WriteString("    }\n}\n")
 	return b.Bytes()
@@ -111,6 +157,16 @@ frontend fe
     bind %s
     maxconn 8192
 `, filepath.Join(s.Dir, "haproxy.pid"), s.Listen)
+	if s.Limit {
+		fmt.Fprintf(&b, `    stick-table type ip size 100k expire 10s store http_req_rate(1s)
+    http-request track-sc0 src
+    http-request deny deny_status 429 if { sc_http_req_rate(0) gt %d }
+`, limitPerSecond)
+	}
+	if s.Auth {
+		fmt.Fprintf(&b, "    http-request deny deny_status 401 unless { req.hdr(x-api-key) -m str %s }\n",
+			benchAPIKey)
+	}
 	for i := range s.ExtraRoutes {
 		fmt.Fprintf(&b, "    use_backend b if { path_beg %s }\n", routePrefix(i))
 	}
@@ -120,6 +176,21 @@ backend b
     server s1 %s
 `, s.Upstream)
 	return b.Bytes()
+}
+
+// porticoPolicy returns the limit and access keys of route name. The
+// limit is hidden so that, like nginx and HAProxy, Portico sends no
+// rate-limit headers.
+func porticoPolicy(s site, name string) string {
+	var p string
+	if s.Limit {
+		p += fmt.Sprintf("limits = [{ name = \"bench\", rate = \"%d per 1s\", key = [\"ip\"], hidden = true }]\n",
+			limitPerSecond)
+	}
+	if s.Auth {
+		p += "\n[routes." + name + ".access]\nmethods = [\"key\"]\n"
+	}
+	return p
 }
 
 // porticoConfig renders a Portico TOML file for s: access log off, one
@@ -140,10 +211,15 @@ targets = [{address = %s}]
 [routes.all]
 path = "/*rest"
 upstream = "b"
-`, strconv.Quote(s.Upstream))
+%s`, strconv.Quote(s.Upstream), porticoPolicy(s, "all"))
 	for i := range s.ExtraRoutes {
-		fmt.Fprintf(&b, "\n[routes.r%04d]\npath = %s\nupstream = \"b\"\n",
-			i, strconv.Quote(routePrefix(i)+"*rest"))
+		name := fmt.Sprintf("r%04d", i)
+		fmt.Fprintf(&b, "\n[routes.%s]\npath = %s\nupstream = \"b\"\n%s",
+			name, strconv.Quote(routePrefix(i)+"*rest"), porticoPolicy(s, name))
+	}
+	if s.Auth {
+		sum := sha256.Sum256([]byte(benchAPIKey))
+		fmt.Fprintf(&b, "\n[consumers.bench]\nkey_sha256 = [%q]\n", hex.EncodeToString(sum[:]))
 	}
 	return b.Bytes()
 }

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/proxy"
 )
 
 // sites are the site shapes every generator is tested with.
@@ -20,6 +21,10 @@ var sites = []struct {
 		ExtraRoutes: 999}},
 	{name: "eventloop", s: site{Listen: "127.0.0.1:18080", Upstream: "127.0.0.1:19000",
 		Transport: "eventloop"}},
+	{name: "rate limit", s: site{Listen: "127.0.0.1:18080", Upstream: "127.0.0.1:19000",
+		Limit: true}},
+	{name: "api key", s: site{Listen: "127.0.0.1:18080", Upstream: "127.0.0.1:19000",
+		Auth: true, ExtraRoutes: 2}},
 }
 
 func TestRoutePrefix(t *testing.T) {
@@ -35,6 +40,14 @@ func TestPorticoConfigLoads(t *testing.T) {
 			f, err := config.Parse("bench.toml", data)
 			if err != nil {
 				t.Fatalf("config.Parse(porticoConfig) error:\n%v\n%s", err, data)
+			}
+			if err := proxy.Check(f); err != nil {
+				t.Fatalf("proxy.Check(porticoConfig) error:\n%v\n%s", err, data)
+			}
+			if got := f.Routes["all"]; tt.s.Limit != (len(got.Limits) == 1) ||
+				tt.s.Auth != (got.Access != nil) || tt.s.Auth != (len(f.Consumers) == 1) {
+				t.Errorf("route all limits, access, consumers = %v, %v, %v, want limit %v auth %v",
+					got.Limits, got.Access, f.Consumers, tt.s.Limit, tt.s.Auth)
 			}
 			if got := len(f.Routes); got != tt.s.ExtraRoutes+1 {
 				t.Errorf("routes = %d, want %d", got, tt.s.ExtraRoutes+1)
@@ -66,6 +79,12 @@ func TestNginxConfig(t *testing.T) {
 			if got := strings.Count(data, "location "); got != s.ExtraRoutes+1 {
 				t.Errorf("nginxConfig has %d locations, want %d", got, s.ExtraRoutes+1)
 			}
+			if got := strings.Count(data, "limit_req "); s.Limit != (got == s.ExtraRoutes+1) {
+				t.Errorf("nginxConfig has %d limit_req, want one per location: %v", got, s.Limit)
+			}
+			if got := strings.Count(data, "return 401;"); s.Auth != (got == s.ExtraRoutes+1) {
+				t.Errorf("nginxConfig has %d key checks, want one per location: %v", got, s.Auth)
+			}
 			checkWithTool(t, "nginx", s.Dir, "nginx.conf", data,
 				func(path string) []string { return []string{"-t", "-q", "-p", s.Dir, "-c", path} })
 		})
@@ -86,6 +105,11 @@ func TestHAProxyConfig(t *testing.T) {
 			}
 			if strings.Contains(data, "\n    log ") {
 				t.Errorf("haproxyConfig logs; want no log lines")
+			}
+			if s.Limit != strings.Contains(data, "track-sc0 src") ||
+				s.Auth != strings.Contains(data, "req.hdr(x-api-key) -m str "+benchAPIKey) {
+				t.Errorf("haproxyConfig limit or key check does not match limit %v auth %v",
+					s.Limit, s.Auth)
 			}
 			if got := strings.Count(data, "use_backend"); got != s.ExtraRoutes {
 				t.Errorf("haproxyConfig has %d use_backend rules, want %d", got, s.ExtraRoutes)

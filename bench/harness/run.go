@@ -272,7 +272,7 @@ func (l *launcher) measure(ctx context.Context, fs procFS, t *target, sc Scenari
 		}
 	}
 	cfg := load.Config{
-		Addr: t.addr, Method: sc.Method, Path: sc.Path,
+		Addr: t.addr, Method: sc.Method, Path: sc.Path, Headers: sc.Headers,
 		ExpectBodyBytes: sc.ExpectBodyBytes, Conns: sc.Conns,
 		NewConnPerRequest: sc.NewConnPerRequest, Rate: sc.Rate,
 		Warmup: l.opts.Warmup, Duration: l.opts.Duration, OnMeasure: mark,

@@ -2,9 +2,12 @@ package harness
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 )
@@ -15,7 +18,42 @@ func TestMain(m *testing.M) {
 	if code, ok := RunChild(os.Args[1:], os.Stderr); ok {
 		os.Exit(code)
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if porticoBuild.path != "" {
+		os.RemoveAll(filepath.Dir(porticoBuild.path))
+	}
+	os.Exit(code)
+}
+
+// porticoBuild builds ./cmd/portico once per test binary.
+var porticoBuild struct {
+	once sync.Once
+	path string
+	err  error
+}
+
+// porticoBin returns a freshly built Portico binary, or skips the test
+// when it does not build (that is cmd/portico's test to fail, and make
+// bench-smoke fails on it too).
+func porticoBin(t *testing.T) string {
+	t.Helper()
+	porticoBuild.once.Do(func() {
+		dir, err := os.MkdirTemp("", "portico-bench-test-")
+		if err != nil {
+			porticoBuild.err = err
+			return
+		}
+		porticoBuild.path = filepath.Join(dir, "portico")
+		out, err := exec.Command("go", "build", "-o", porticoBuild.path,
+			"github.com/portico-gw/portico/cmd/portico").CombinedOutput()
+		if err != nil {
+			porticoBuild.err = fmt.Errorf("%v: %s", err, out)
+		}
+	})
+	if porticoBuild.err != nil {
+		t.Skipf("cmd/portico does not build: %v", porticoBuild.err)
+	}
+	return porticoBuild.path
 }
 
 // installed reports whether a program can be found as the harness would.
@@ -38,10 +76,13 @@ func TestRunEndToEnd(t *testing.T) {
 	}{
 		{name: "every target answers",
 			opts: Options{Targets: []string{TargetDirect, TargetHTTPUtil, TargetNginx, TargetHAProxy,
-				TargetPortico}, NginxBin: "nginx", HAProxyBin: "haproxy"},
+				TargetPortico}, NginxBin: "nginx", HAProxyBin: "haproxy", PorticoBin: "portico"},
 			want: map[string]string{TargetDirect: "measured", TargetHTTPUtil: "measured",
 				TargetNginx: ifInstalled("nginx"), TargetHAProxy: ifInstalled("haproxy"),
-				TargetPortico: "skipped"}},
+				TargetPortico: "measured"}},
+		{name: "a missing program is skipped, not failed",
+			opts: Options{Targets: []string{TargetDirect, TargetPortico}},
+			want: map[string]string{TargetDirect: "measured", TargetPortico: "skipped"}},
 		{name: "a target that exits at once fails the run",
 			opts:       Options{Targets: []string{TargetDirect, TargetNginx}, NginxBin: falseBin},
 			wantFailed: true,
@@ -50,6 +91,9 @@ func TestRunEndToEnd(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			opts := tt.opts
+			if opts.PorticoBin != "" {
+				opts.PorticoBin = porticoBin(t)
+			}
 			opts.SelfBin = os.Args[0]
 			opts.Rounds, opts.Warmup, opts.Duration = 2, 50*time.Millisecond, 200*time.Millisecond
 			opts.ServerCPU, opts.LoadCPU = -1, -1
@@ -119,5 +163,44 @@ func checkSamples(t *testing.T, tr TargetResult, rounds int) {
 	}
 	if tr.PeakRSS <= 0 {
 		t.Errorf("%s: PeakRSS = %d, want > 0", tr.Name, tr.PeakRSS)
+	}
+}
+
+func TestPolicyScenariosAreEnforced(t *testing.T) {
+	// The limit and key scenarios only measure something if the check is
+	// really on: a request without the key must be refused.
+	var auth Scenario
+	for _, sc := range FullScenarios() {
+		if sc.Auth {
+			auth = sc
+		}
+	}
+	noKey := auth
+	noKey.Headers = nil
+	l := &launcher{opts: Options{SelfBin: os.Args[0], ServerCPU: -1, LoadCPU: -1,
+		NginxBin: "nginx", HAProxyBin: "haproxy", Logger: nil}, dir: t.TempDir()}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := l.startBackend(ctx); err != nil {
+		t.Fatalf("startBackend: %v", err)
+	}
+	defer l.backend.stop()
+
+	for _, name := range []string{TargetNginx, TargetHAProxy, TargetPortico} {
+		t.Run(name, func(t *testing.T) {
+			if name == TargetPortico {
+				l.opts.PorticoBin = porticoBin(t)
+			} else if !installed(name) {
+				t.Skipf("%s not installed", name)
+			}
+			tg, err := l.startTarget(ctx, name, auth)
+			if err != nil {
+				t.Fatalf("startTarget(%s) with the key: %v", name, err)
+			}
+			defer tg.stop()
+			if err := probe(tg.addr, noKey); err == nil || !strings.Contains(err.Error(), "status 401") {
+				t.Errorf("probe without key = %v, want status 401", err)
+			}
+		})
 	}
 }

@@ -133,7 +133,7 @@ func (l *launcher) startTarget(ctx context.Context, name string, sc Scenario) (*
 			return nil, err
 		}
 		s := site{Listen: addr, Upstream: l.backAdr, ExtraRoutes: sc.ExtraRoutes,
-			Dir: filepath.Join(l.dir, name+"-"+sc.Name)}
+			Dir: filepath.Join(l.dir, name+"-"+sc.Name), Limit: sc.Limit, Auth: sc.Auth}
 		sp, err := l.spec(name, s)
 		if err != nil {
 			return nil, err
@@ -235,6 +235,9 @@ func probe(addr string, sc Scenario) error {
 	defer fasthttp.ReleaseResponse(resp)
 	req.Header.SetMethod(sc.Method)
 	req.SetRequestURI("http://" + addr + sc.Path)
+	for _, h := range sc.Headers {
+		req.Header.Set(h[0], h[1])
+	}
 	if sc.BodyBytes > 0 {
 		req.SetBody(make([]byte, sc.BodyBytes))
 	}

@@ -32,6 +32,8 @@ type Config struct {
 	Method string
 	// Path is the request target; empty means "/".
 	Path string
+	// Headers are added to every request, as name and value pairs.
+	Headers [][2]string
 	// Body is sent with every request when not empty.
 	Body []byte
 	// ExpectBodyBytes, when positive, is the exact response body length;

@@ -44,6 +44,9 @@ func newWorker(r *run, i int) *worker {
 	w.req.Header.SetMethod(c.Method)
 	w.req.SetRequestURI(c.Path)
 	w.req.Header.SetHost(c.Host)
+	for _, h := range c.Headers {
+		w.req.Header.Set(h[0], h[1])
+	}
 	if len(c.Body) > 0 {
 		w.req.SetBody(c.Body)
 	}
