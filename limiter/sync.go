@@ -23,10 +23,17 @@ type Delta struct {
 // CollectAt appends to dst one Delta per live key and returns the
 // extended slice. It reads counters without locking and changes nothing,
 // so a failed send loses no counts: the next CollectAt includes them.
+//
+// TODO: CollectAt scans every slot of every shard that holds a key, so
+// its cost grows with MaxKeys, not with the keys that changed; a fleet
+// with a large table and a short sync interval spends CPU on the scan.
 func (t *Table) CollectAt(now time.Time, dst []Delta) []Delta {
 	n := now.UnixNano()
 	for i := range t.shards {
 		s := &t.shards[i]
+		if s.used.Load() == 0 {
+			continue
+		}
 		for j := range s.slots {
 			e := &s.slots[j]
 			k := e.key.Load()

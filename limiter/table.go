@@ -65,7 +65,10 @@ type shard struct {
 	mu    sync.Mutex // held while adding or sweeping keys
 	live  int        // occupied slots; under mu
 	max   int        // live keys allowed in this shard
-	_     [40]byte
+	// used mirrors live for readers that take no lock (CollectAt skips
+	// empty shards with it).
+	used atomic.Int64
+	_    [64]byte
 }
 
 // Table is a fixed-size set of sliding-window counters. All methods are
@@ -172,6 +175,7 @@ func (t *Table) add(key uint64, now, expire int64) *entry {
 	case free != nil && s.live < s.max:
 		e = free
 		s.live++
+		s.used.Store(int64(s.live))
 	default:
 		return nil
 	}
@@ -285,6 +289,7 @@ func (t *Table) SweepAt(now time.Time) int {
 				removed++
 			}
 		}
+		s.used.Store(int64(s.live))
 		s.mu.Unlock()
 	}
 	return removed

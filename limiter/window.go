@@ -158,3 +158,17 @@ func mulDivCeil(a int64, b, c uint64) int64 {
 	}
 	return int64(q)
 }
+
+// DecideAt computes the Result of one request at now from counts kept
+// elsewhere (a shared store): curr and prev are the counts of windows
+// w.Index and w.Index-1 before the request. It counts nothing.
+func (w Window) DecideAt(now time.Time, curr, prev int64) Result {
+	return decide(&w, now.UnixNano(), uint64(max(curr, 0)), uint64(max(prev, 0)))
+}
+
+// Weight returns how much of the previous window's count still counts at
+// now, between 0 and 1; 0 for a fixed window. A shared store deciding by
+// itself admits a request when curr + 1 + prev*Weight <= Limit.
+func (w Window) Weight(now time.Time) float64 {
+	return w.weight(now.UnixNano())
+}

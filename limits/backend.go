@@ -170,4 +170,5 @@ func joinErrs(a, b error) error { return errors.Join(a, b) }
 // Compile-time checks that the backends are counters.
 var (
 	_ counter = (*local)(nil)
+	_ counter = (*redisBackend)(nil)
 )

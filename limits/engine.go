@@ -89,6 +89,42 @@ func (e *Engine) Close() {
 	}
 }
 
+// Stats is a snapshot of an Engine's counters, for metrics.
+type Stats struct {
+	// Keys is the number of counters held in this process.
+	Keys int
+	// MaxKeys is the configured bound on Keys.
+	MaxKeys int
+	// TableFull counts decisions of callers that found no room for a
+	// counter of their own and used their limit's shared counter.
+	TableFull int64
+	// Redis reports whether the backend is "redis".
+	Redis bool
+	// RedisUp reports whether Redis answered the last call.
+	RedisUp bool
+	// RedisFallbacks counts the times Redis went down and counting fell
+	// back to this process.
+	RedisFallbacks int64
+}
+
+// Stats returns a snapshot of the Engine's counters. It locks each shard
+// of the counter table briefly; call it from a metrics scrape, not per
+// request.
+func (e *Engine) Stats() Stats {
+	var st Stats
+	var ts limiter.Stats
+	switch b := e.back.(type) {
+	case *local:
+		ts = b.tab.Stats()
+	case *redisBackend:
+		ts = b.loc.tab.Stats()
+		st.Redis = true
+		st.RedisUp, st.RedisFallbacks = b.stats()
+	}
+	st.Keys, st.MaxKeys, st.TableFull = ts.Live, ts.MaxKeys, ts.Full
+	return st
+}
+
 // Route returns the limit policy of the named route, or nil when no limit
 // can apply to it (no plans at all and no limits of its own). The result
 // is valid for the Engine's lifetime.
