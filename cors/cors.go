@@ -27,6 +27,21 @@ const (
 	varyPreflight = "Origin, Access-Control-Request-Method, Access-Control-Request-Headers"
 )
 
+// ownHeaders are the response headers Handle owns: any copy of them from
+// the upstream is removed, so an upstream that reflects Origin cannot
+// widen the route's policy.
+var ownHeaders = [...]string{
+	hdrAllowOrigin, hdrAllowCreds, hdrAllowMethods, hdrAllowHeaders, hdrExposeHeaders, hdrMaxAge,
+}
+
+// headerDeleter and headerAdder are methods of *fasthttp.ResponseHeader
+// that view.ResponseHeader does not require; Handle uses them when the
+// header block has them.
+type (
+	headerDeleter interface{ Del(name string) }
+	headerAdder   interface{ Add(name, value string) }
+)
+
 // maxMaxAge bounds max_age; browsers cap it lower anyway.
 const maxMaxAge = 24 * time.Hour
 
@@ -70,9 +85,17 @@ type pattern struct {
 // the browser refuses the real request. A request without Origin is not
 // a CORS request and gets nothing. Handle allocates nothing.
 //
-// Handle sets Vary with Set, replacing a Vary already in h; a front end
-// that copies the upstream's response headers afterwards must merge Vary.
+// Call Handle after the upstream's headers are in h. When h can delete
+// headers (a *fasthttp.ResponseHeader can), Handle first removes the
+// upstream's Access-Control-* headers; when it can add them, Vary is
+// added as a further field line (RFC 9110 §5.3) instead of replacing
+// the upstream's Vary.
 func (p *Policy) Handle(v *view.Request, h view.ResponseHeader) (preflight bool) {
+	if d, ok := h.(headerDeleter); ok {
+		for _, name := range ownHeaders {
+			d.Del(name)
+		}
+	}
 	origin := v.Header.Peek(hdrOrigin)
 	if len(origin) == 0 {
 		return false
@@ -82,9 +105,9 @@ func (p *Policy) Handle(v *view.Request, h view.ResponseHeader) (preflight bool)
 
 	// The answer depends on Origin unless it is a plain "*".
 	if preflight {
-		h.Set(hdrVary, varyPreflight)
+		addVary(h, varyPreflight)
 	} else if !p.anyOrigin || p.credentials {
-		h.Set(hdrVary, hdrOrigin)
+		addVary(h, hdrOrigin)
 	}
 	allowed, echo := p.matchOrigin(origin)
 	if !allowed {
@@ -105,6 +128,15 @@ func (p *Policy) Handle(v *view.Request, h view.ResponseHeader) (preflight bool)
 		h.SetBytesV(hdrExposeHeaders, p.exposeHdr)
 	}
 	return preflight
+}
+
+// addVary adds a Vary field line, or sets Vary when h cannot add.
+func addVary(h view.ResponseHeader, value string) {
+	if a, ok := h.(headerAdder); ok {
+		a.Add(hdrVary, value)
+		return
+	}
+	h.Set(hdrVary, value)
 }
 
 // setOrigin writes Access-Control-Allow-Origin and -Credentials. echo is

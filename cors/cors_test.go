@@ -222,3 +222,44 @@ func FuzzHandle(f *testing.F) {
 		}
 	})
 }
+
+func TestHandleOverridesUpstream(t *testing.T) {
+	p := mustNew(t, config.CORS{Origins: []string{"https://app.example.com"}, Credentials: true})
+	tests := []struct {
+		name, origin, wantOrigin string
+	}{
+		{name: "refused origin loses upstream reflection", origin: "https://evil.test"},
+		{name: "no origin loses upstream headers"},
+		{name: "allowed origin gets the gateway's answer", origin: "https://app.example.com",
+			wantOrigin: "https://app.example.com"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var hdr []string
+			if tt.origin != "" {
+				hdr = []string{"Origin", tt.origin}
+			}
+			e := newExchange("GET", hdr...)
+			// What an upstream that reflects every origin would send.
+			e.resp.Set("Access-Control-Allow-Origin", "https://evil.test")
+			e.resp.Set("Access-Control-Allow-Methods", "DELETE")
+			e.resp.Set("Vary", "Accept-Encoding")
+			p.Handle(&e.v, &e.resp)
+			if got := string(e.resp.Peek("Access-Control-Allow-Origin")); got != tt.wantOrigin {
+				t.Errorf("Allow-Origin = %q, want %q", got, tt.wantOrigin)
+			}
+			if got := e.resp.Peek("Access-Control-Allow-Methods"); got != nil {
+				t.Errorf("Allow-Methods = %q, want removed", got)
+			}
+			var vary []string
+			for k, v := range e.resp.All() {
+				if string(k) == "Vary" {
+					vary = append(vary, string(v))
+				}
+			}
+			if len(vary) == 0 || vary[0] != "Accept-Encoding" {
+				t.Errorf("Vary lines = %q, want the upstream's kept first", vary)
+			}
+		})
+	}
+}

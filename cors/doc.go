@@ -13,7 +13,9 @@
 // A request from any other origin gets no CORS headers, so the browser
 // blocks the response.
 //
-// Authentication and rate limits are left to packages auth and limits;
-// the front end should run Handle first, because browsers send preflight
-// requests without credentials.
+// A front end calls Handle twice at most: on an OPTIONS request before
+// authentication (browsers send preflights without credentials), and on
+// every other request once the upstream's response headers are in
+// place, so that Handle can replace any CORS headers the upstream sent.
+// Authentication and rate limits are left to packages auth and limits.
 package cors
