@@ -179,6 +179,9 @@ type settings struct {
 	maxEjectedPct int
 	hashSource    hashSource
 	hashHeader    string
+	// peekIdleAfter is the idle time after which a reused connection is
+	// checked before writing (peekIdleAfter; tests lower it).
+	peekIdleAfter time.Duration
 }
 
 // applyDefaults fills every zero field of cfg and checks what New needs.
@@ -216,6 +219,7 @@ func applyDefaults(cfg Config) (settings, error) {
 		s.Logger = slog.New(slog.DiscardHandler)
 	}
 
+	s.peekIdleAfter = peekIdleAfter
 	s.retries = cfg.Retries
 	switch {
 	case s.retries == 0:

@@ -18,9 +18,13 @@ import (
 // a connect failure (the request never left, so any method is safe) and,
 // for idempotent requests without a streamed body, after the connection
 // was closed or reset. It never retries a timeout. A 5xx response is not
-// an error: it is returned as is, and only counts toward ejection. A
-// non-idempotent request that meets a keep-alive connection the upstream
-// closed while idle fails with ErrClosed: it may have been acted on.
+// an error: it is returned as is, and only counts toward ejection.
+//
+// A reused connection that was idle is checked before writing; if the
+// upstream has closed it, the request goes out on a fresh connection
+// whatever its method. A non-idempotent request whose connection is
+// closed after it was written fails with ErrClosed: it may have been
+// acted on.
 //
 // Do returns the target of the last attempt (nil if none was usable)
 // and nil or one of the package's sentinel errors. With
@@ -114,11 +118,11 @@ func (u *Upstream) attempt(t *Target, req *fasthttp.Request, resp *fasthttp.Resp
 
 // retryable reports whether a failed attempt may move to another target.
 //
-// TODO: a non-idempotent request that hits a keep-alive connection the
-// upstream closed while idle fails with ErrClosed (502), because
-// HostClient cannot tell "closed before we wrote" from "closed after the
-// upstream acted"; clients see a rare 502 on POST after upstream idle
-// closes. Keep IdleTimeout below the upstream's keep-alive timeout.
+// TODO: a non-idempotent request still fails with ErrClosed (502) when
+// the upstream's close races the write: the check before writing (see
+// checkedConn) runs only on connections idle for peekIdleAfter, and only
+// on Linux. Clients then see a rare 502 on POST; keeping IdleTimeout below
+// the upstream's keep-alive timeout narrows it further.
 func retryable(err *Error, retryClosed bool) bool {
 	switch err {
 	case ErrConnect, ErrConnectTimeout:

@@ -6,10 +6,11 @@
 // idle). Do picks a target with the configured balancer (round robin,
 // smooth weighted round robin, least outstanding, consistent hash),
 // applies the host_header policy, sends the request and fills the
-// response. It retries once on a fresh connection when an idempotent
-// request hits a keep-alive connection that the upstream closed while it
-// sat idle, and it moves to another target when a connection cannot be
-// made. Do allocates nothing in steady state.
+// response. A keep-alive connection that the upstream closed while it sat
+// idle does not cost a 502: on Linux a reused idle connection is checked
+// before writing, and an idempotent request that still meets a closed
+// connection is sent once more on a fresh one. Do moves to another target
+// when a connection cannot be made. Do allocates nothing in steady state.
 //
 // Targets leave rotation in two ways: active health checks (a GET probe
 // every interval, with healthy and unhealthy thresholds) and passive

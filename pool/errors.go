@@ -37,8 +37,9 @@ var (
 	// connection came free within the queue timeout.
 	ErrPoolFull = &Error{msg: "pool: upstream connection limit reached",
 		status: http.StatusServiceUnavailable}
-	// ErrConnect means the connection to the target could not be made
-	// (refused, unreachable). The request never left.
+	// ErrConnect means no usable connection to the target could be had
+	// (refused, unreachable, or found closed before writing). The
+	// request never left.
 	ErrConnect = &Error{msg: "pool: upstream connect failed", status: http.StatusBadGateway}
 	// ErrConnectTimeout means the connection was not made within the
 	// connect timeout. It maps to 504, as nginx does for a connect timeout.
@@ -92,6 +93,11 @@ func classify(err error, hook func(error) int) *Error {
 		return ErrConnect
 	}
 	switch {
+	case err == errStale:
+		// Nothing was written: as safe to retry elsewhere as a failed
+		// connect. HostClient does not retry requests with a body
+		// stream, so this reaches Do for those.
+		return ErrConnect
 	case errors.Is(err, fasthttp.ErrNoFreeConns):
 		return ErrPoolFull
 	case errors.Is(err, fasthttp.ErrDialTimeout):

@@ -151,6 +151,38 @@ func serveOnce(c net.Conn, barrier *sync.WaitGroup, closed chan<- struct{}) {
 	_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
 }
 
+// dropSecondBackend is a raw TCP upstream that answers the first request
+// on each connection and, on the second, reads it and closes without a
+// reply. The method of each dropped request goes to the channel.
+func dropSecondBackend(t *testing.T) (string, <-chan string) {
+	t.Helper()
+	ln := listen(t)
+	dropped := make(chan string, 16)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				defer c.Close()
+				_ = c.SetDeadline(time.Now().Add(ioTimeout))
+				br := bufio.NewReader(c)
+				var req fasthttp.Request
+				if req.Read(br) != nil {
+					return
+				}
+				_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+				if req.Read(br) != nil {
+					return
+				}
+				dropped <- string(req.Header.Method())
+			}()
+		}
+	}()
+	return ln.Addr().String(), dropped
+}
+
 // newTestUpstream builds an upstream that is closed when the test ends.
 func newTestUpstream(t testing.TB, cfg Config) *Upstream {
 	t.Helper()
@@ -161,6 +193,8 @@ func newTestUpstream(t testing.TB, cfg Config) *Upstream {
 	if err != nil {
 		t.Fatalf("New: %v", err)
 	}
+	// Tests reuse connections at once; check them every time.
+	u.set.peekIdleAfter = 0
 	t.Cleanup(u.Close)
 	return u
 }

@@ -1,6 +1,7 @@
 package pool
 
 import (
+	"net"
 	"strconv"
 	"testing"
 	"time"
@@ -79,4 +80,44 @@ func BenchmarkHostClientDirect(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkCheckedConn measures the liveness peek HostClient triggers
+// before each request on a reused connection, against the bare call.
+func BenchmarkCheckedConn(b *testing.B) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		b.Fatalf("listen: %v", err)
+	}
+	defer ln.Close()
+	accepted := make(chan net.Conn, 1)
+	go func() {
+		s, err := ln.Accept()
+		if err == nil {
+			accepted <- s
+		}
+	}()
+	raw, err := net.DialTimeout("tcp", ln.Addr().String(), time.Second)
+	if err != nil {
+		b.Fatalf("dial: %v", err)
+	}
+	defer raw.Close()
+	s := <-accepted
+	defer s.Close()
+	deadline := time.Now().Add(time.Hour)
+
+	for _, bc := range []struct {
+		name string
+		c    net.Conn
+	}{{"bare", raw}, {"checked-every-time", checkConn(raw, 0)},
+		{"checked-busy", checkConn(raw, peekIdleAfter)}} {
+		b.Run(bc.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := bc.c.SetWriteDeadline(deadline); err != nil {
+					b.Fatalf("SetWriteDeadline = %v", err)
+				}
+			}
+		})
+	}
 }

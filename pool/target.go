@@ -118,16 +118,22 @@ func (t *Target) dial(addr string, timeout time.Duration) (net.Conn, error) {
 	if err != nil {
 		return nil, &dialError{err: err}
 	}
-	return c, nil
+	return checkConn(c, s.peekIdleAfter), nil
 }
 
-// retryIfErr is the HostClient's retry rule: an idempotent request that
-// failed because the connection was closed or reset (typically a
-// keep-alive connection the upstream closed while it sat idle) is sent
-// once more. The idle connections are dropped first: with LIFO the
-// others are older, so most likely stale as well, and the retry then
-// gets a fresh connection.
+// retryIfErr is the HostClient's retry rule. A request whose connection
+// turned out closed before anything was written (errStale) is sent once
+// more, whatever its method. An idempotent request that failed because
+// the connection was closed or reset later on (typically a keep-alive
+// connection the upstream closed while it sat idle) is sent once more
+// too. The idle connections are dropped first: with LIFO the others are
+// older, so most likely stale as well, and the retry then gets a fresh
+// connection.
 func (t *Target) retryIfErr(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
+	if err == errStale {
+		t.hc.CloseIdleConnections()
+		return false, true
+	}
 	if !idempotent(req) || isTimeout(err) {
 		return false, false
 	}
