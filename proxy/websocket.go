@@ -8,11 +8,9 @@ import (
 	"net/netip"
 	"time"
 
+	"github.com/portico-gw/portico/pool"
 	"github.com/valyala/fasthttp"
 )
-
-// tunnelDialTimeout bounds the connect to a target for a WebSocket.
-const tunnelDialTimeout = 5 * time.Second
 
 // isWebSocketUpgrade reports whether the request asks to switch to the
 // WebSocket protocol (RFC 6455 §4.1: Upgrade: websocket and a Connection
@@ -29,22 +27,15 @@ func isWebSocketUpgrade(h *fasthttp.RequestHeader) bool {
 // has its response relayed as is. The tunnel is off the pooled path: one
 // upstream connection per WebSocket, never returned to the pool.
 func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, st *state, r *route, sc *scratch, peer netip.Addr, trusted bool) int {
-	targets := r.upstream.Targets()
-	if len(targets) == 0 {
+	u := r.upstream
+	target := u.Pick(u.HashWith(&sc.view, sc.consumer))
+	if target == nil {
 		return fasthttp.StatusServiceUnavailable
 	}
-	// TODO: tunnels pick a target by the request hash (or a counter)
-	// without the pool's balancer and health state; a tunnel can land on
-	// a target the pool has marked down and get 502.
-	n := r.upstream.Hash(&sc.view)
-	if n == 0 {
-		n = g.ids.n.Load()
-	}
-	target := targets[n%uint64(len(targets))]
 	sc.target = target.Addr()
-	up, err := net.DialTimeout("tcp", target.Addr(), tunnelDialTimeout)
+	up, err := target.Dial()
 	if err != nil {
-		return fasthttp.StatusBadGateway
+		return pool.StatusFor(err)
 	}
 
 	// The handshake as the target sees it: the upgrade headers stay (they
@@ -54,6 +45,7 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, st *state, r *route, sc *scra
 	req.Header.Del("Proxy-Connection")
 	setForwarded(&req.Header, sc, peer, trusted, g.tls, req.Header.Host())
 	req.Header.SetBytesV("X-Request-Id", sc.id)
+	u.SetHost(&req.Header, target)
 	req.SetRequestURIBytes(sc.uri)
 
 	timeout := st.file.Server.IdleTimeout
