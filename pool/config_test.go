@@ -192,6 +192,9 @@ func TestPickAndDial(t *testing.T) {
 		if err != nil {
 			t.Fatalf("Dial(%s) = %v", live, err)
 		}
+		if _, ok := c.(*checkedConn); ok {
+			t.Errorf("Dial returned a checked connection; tunnels need the bare one")
+		}
 		c.Close()
 	}
 

@@ -109,8 +109,10 @@ func (u *Upstream) attempt(t *Target, req *fasthttp.Request, resp *fasthttp.Resp
 		return nil
 	}
 	err := classify(raw, u.set.Classify)
-	if err != ErrPoolFull {
-		// A full pool is local back-pressure, not the target's fault.
+	if err != ErrPoolFull && raw != errStale {
+		// A full pool is local back-pressure and a connection closed
+		// while idle is normal keep-alive life: neither is the target's
+		// fault.
 		t.failed()
 	}
 	return err

@@ -88,17 +88,27 @@ func newHostClient(s *settings, addr string,
 // enters the pool, and its outcome does not count toward ejection. The
 // error is ErrConnect or ErrConnectTimeout.
 func (t *Target) Dial() (net.Conn, error) {
-	c, err := t.dial(t.addr, 0)
+	c, err := t.dialRaw(t.addr, 0)
 	if err != nil {
 		return nil, classify(err, t.up.set.Classify)
 	}
 	return c, nil
 }
 
-// dial connects to the target within the connect timeout (or what is
+// dial makes a pooled connection: dialRaw's, checked for an upstream
+// close before each request written after an idle spell.
+func (t *Target) dial(addr string, timeout time.Duration) (net.Conn, error) {
+	c, err := t.dialRaw(addr, timeout)
+	if err != nil {
+		return nil, err
+	}
+	return checkConn(c, t.up.set.peekIdleAfter), nil
+}
+
+// dialRaw connects to the target within the connect timeout (or what is
 // left of the request's budget, if less). Its errors are marked as
 // dialError so that Do knows the request never left.
-func (t *Target) dial(addr string, timeout time.Duration) (net.Conn, error) {
+func (t *Target) dialRaw(addr string, timeout time.Duration) (net.Conn, error) {
 	s := &t.up.set
 	var (
 		c   net.Conn
@@ -118,7 +128,7 @@ func (t *Target) dial(addr string, timeout time.Duration) (net.Conn, error) {
 	if err != nil {
 		return nil, &dialError{err: err}
 	}
-	return checkConn(c, s.peekIdleAfter), nil
+	return c, nil
 }
 
 // retryIfErr is the HostClient's retry rule. A request whose connection
