@@ -15,21 +15,32 @@ import (
 // a password anyway.
 const maxBasicBytes = 256
 
-// dummyHash is a bcrypt hash compared against when the user name is
-// unknown, so that an unknown user costs as much as a wrong password and
-// timing does not reveal which user names exist.
-var dummyHash = sync.OnceValue(func() []byte {
-	h, err := bcrypt.GenerateFromPassword([]byte("portico-no-such-user"), bcrypt.DefaultCost)
+// dummyHashes holds one bcrypt hash per cost, compared against when the
+// user name is unknown, so that an unknown user costs as much as a wrong
+// password and timing does not reveal which user names exist. Made on
+// first use: generating one costs as much as a check.
+var dummyHashes sync.Map // int cost -> []byte
+
+// dummyHash returns the dummy hash of the given cost.
+func dummyHash(cost int) []byte {
+	if h, ok := dummyHashes.Load(cost); ok {
+		return h.([]byte)
+	}
+	h, err := bcrypt.GenerateFromPassword([]byte("portico-no-such-user"), cost)
 	if err != nil {
 		panic("BUG: bcrypt of a fixed password failed: " + err.Error())
 	}
+	dummyHashes.Store(cost, h)
 	return h
-})
+}
 
 // basicVerifier checks HTTP Basic credentials (RFC 7617) against bcrypt
 // hashes. It is safe for concurrent use.
 type basicVerifier struct {
 	users map[string]*consumer
+	// cost is the highest bcrypt cost among the users' hashes, the cost
+	// of the dummy hash an unknown user is checked against.
+	cost  int
 	ttl   time.Duration
 	cache *cache
 }
@@ -74,7 +85,7 @@ func (b *basicVerifier) verifyCold(cred []byte) *consumer {
 		return nil
 	}
 	c := b.users[string(user)]
-	hash := dummyHash()
+	hash := dummyHash(b.cost)
 	if c != nil {
 		hash = c.basicHash
 	}

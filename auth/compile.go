@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+	"golang.org/x/crypto/bcrypt"
 
 	"github.com/portico-gw/portico/config"
 	"github.com/portico-gw/portico/cors"
@@ -195,7 +196,7 @@ func newAuthenticator(ac *config.Auth, logger *slog.Logger, errs *[]error) *Auth
 		"must be between 64 and 16777216")
 	a.forged = append(forgedNames(a.idHeader), forgedNames(a.grpHeader)...)
 	a.global = compileIPRules("auth", ac.AllowCIDRs, ac.DenyCIDRs, errs)
-	a.basic = &basicVerifier{users: map[string]*consumer{}, ttl: a.ttl,
+	a.basic = &basicVerifier{users: map[string]*consumer{}, ttl: a.ttl, cost: bcrypt.MinCost,
 		cache: newCache(a.cacheEntries)}
 	return a
 }
@@ -259,6 +260,9 @@ func (a *Authenticator) compileBasic(key string, c *consumer, cc *config.Consume
 	default:
 		a.basic.users[cc.BasicUser] = c
 		a.available |= methodSet(methodBasic)
+		if cost, err := bcrypt.Cost([]byte(cc.BasicHash)); err == nil && cost > a.basic.cost {
+			a.basic.cost = cost
+		}
 	}
 }
 
@@ -440,8 +444,11 @@ func isToken(s string) bool {
 
 // isBcrypt reports whether s looks like a bcrypt hash.
 func isBcrypt(s string) bool {
-	return len(s) == 60 && (strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") ||
-		strings.HasPrefix(s, "$2y$"))
+	if _, err := bcrypt.Cost([]byte(s)); err != nil || len(s) != 60 {
+		return false
+	}
+	return strings.HasPrefix(s, "$2a$") || strings.HasPrefix(s, "$2b$") ||
+		strings.HasPrefix(s, "$2y$")
 }
 
 // orDefault returns s, or def when s is empty.

@@ -93,12 +93,16 @@ type JWT struct {
 	// Read once at load.
 	PublicKeyFile string `toml:"public_key_file"`
 	// JWKSFile is a JSON Web Key Set file (RFC 7517), read at load and
-	// again every jwks_refresh.
+	// again every jwks_refresh. RSA (2048 bits or more), EC (P-256,
+	// P-384, P-521) and Ed25519 keys with "use" absent or "sig" are
+	// used; other keys, symmetric "oct" ones included, are skipped. A
+	// key's "kid" and "alg", when present, must match the token's.
 	JWKSFile string `toml:"jwks_file"`
 	// JWKSURL is a JSON Web Key Set fetched over HTTP(S) at load and
-	// every jwks_refresh in the background. If a fetch fails the last
-	// good set is kept; if the first fetch fails, tokens signed with its
-	// keys are rejected until a fetch succeeds.
+	// every jwks_refresh in the background; same keys as jwks_file. If a
+	// fetch fails the last good set is kept; if the first fetch fails,
+	// tokens signed with its keys are rejected until a fetch succeeds. A
+	// changed set empties the verified-token cache.
 	JWKSURL string `toml:"jwks_url"`
 	// JWKSRefresh is the interval between JWKS reloads. Default 5m;
 	// range 1s to 24h.
@@ -128,19 +132,24 @@ type Access struct {
 	// "jwt" and "basic". Default: every method the [auth] table and the
 	// consumers make possible.
 	Methods []string `toml:"methods"`
-	// Consumers and Groups allow callers by name or by group (any
-	// match). Both empty: every authenticated consumer. A known caller
-	// who matches neither gets 403.
+	// Consumers allows callers by name. With Groups it forms one allow
+	// list (any match admits). Both empty: every authenticated consumer.
+	// A known caller who matches neither gets 403.
 	Consumers []string `toml:"consumers"`
-	Groups    []string `toml:"groups"`
+	// Groups allows callers by group; see Consumers. Each group must be
+	// listed by some consumer.
+	Groups []string `toml:"groups"`
 	// Anonymous lets requests without credentials through as the
 	// anonymous caller. Credentials that are present but wrong still get
 	// 401. Default false.
 	Anonymous bool `toml:"anonymous"`
-	// AllowCIDRs and DenyCIDRs are this route's IP lists, checked after
-	// the global ones in [auth]; same syntax and rules.
+	// AllowCIDRs, when not empty, admits only clients in these networks
+	// to this route, checked after the global lists in [auth]; same
+	// syntax. 403 otherwise, even for anonymous access.
 	AllowCIDRs []string `toml:"allow_cidrs"`
-	DenyCIDRs  []string `toml:"deny_cidrs"`
+	// DenyCIDRs rejects clients in these networks from this route with
+	// 403. Deny wins over allow.
+	DenyCIDRs []string `toml:"deny_cidrs"`
 }
 
 // CORS is [routes.NAME.cors]: cross-origin requests (Fetch standard). The
