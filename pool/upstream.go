@@ -37,7 +37,9 @@ type Upstream struct {
 
 // TargetStatus is a snapshot of one target for the admin API.
 type TargetStatus struct {
-	Addr   string
+	// Addr is the target's host:port as configured.
+	Addr string
+	// Weight is the target's weight (1 if not configured).
 	Weight int
 	// Healthy is the active health check's verdict (true without checks).
 	Healthy bool
