@@ -190,7 +190,6 @@ func (a *Authenticator) authenticate(rp *RoutePolicy, v *view.Request, now time.
 // scheme the route accepts.
 func (a *Authenticator) authenticateHeader(rp *RoutePolicy, v *view.Request, now time.Time) (
 	*consumer, string) {
-
 	scheme, cred := splitAuthorization(v.Header.Peek(hdrAuthorization))
 	switch {
 	case scheme == schemeBearer && rp.methods.has(methodJWT):
