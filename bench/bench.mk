@@ -18,7 +18,7 @@ BENCH_GO    ?= go
 bench-build:
 	@mkdir -p $(BENCH_BIN)
 	$(BENCH_GO) build -o $(BENCH_BIN)/harness ./bench/cmd/harness
-	$(BENCH_GO) build -o $(BENCH_BIN)/portico ./cmd/portico
+	$(BENCH_GO) build $(if $(LDFLAGS),-ldflags "$(LDFLAGS)") -o $(BENCH_BIN)/portico ./cmd/portico
 
 bench-deps:
 	@sh bench/install-deps.sh

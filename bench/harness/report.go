@@ -24,6 +24,8 @@ type row struct {
 	hasRatio   bool
 	errors     uint64
 	firstError string
+	empty      int // rounds in which no request completed in the window
+	rounds     int
 }
 
 // rows turns a scenario's samples into table rows.
@@ -39,11 +41,14 @@ func rows(sr ScenarioResult) []row {
 		if len(tr.Samples) == 0 {
 			continue
 		}
-		r := row{name: tr.Name, rss: tr.PeakRSS}
+		r := row{name: tr.Name, rss: tr.PeakRSS, rounds: len(tr.Samples)}
 		var rps, cpu, added, rpsRatio, cpuRatio []float64
 		var p50, p99, p999 []time.Duration
 		for _, s := range tr.Samples {
 			r.errors += s.Errors + s.Non2xx
+			if s.Requests == 0 {
+				r.empty++
+			}
 			if r.firstError == "" {
 				r.firstError = s.FirstError
 			}
@@ -157,6 +162,10 @@ func writeScenario(b *bytes.Buffer, sr ScenarioResult) {
 		if r.errors > 0 {
 			fmt.Fprintf(b, "- %s: %d failed requests, first: %s\n", r.name, r.errors,
 				oneLine(r.firstError))
+		}
+		if r.empty > 0 {
+			fmt.Fprintf(b, "- %s: no request completed in the measured window in %d of %d rounds\n",
+				r.name, r.empty, r.rounds)
 		}
 	}
 	b.WriteString("\n")

@@ -131,10 +131,14 @@ func SmokeScenarios() []Scenario {
 	newConn.NewConnPerRequest = true
 	open := getSmall.with("get-1k-open-500rps", 10)
 	open.Rate = 500
+	auth := getSmall.with("apikey-limit-c10", 10)
+	auth.Auth, auth.Limit = true, true
+	auth.Headers = [][2]string{{"X-API-Key", benchAPIKey}}
 	return []Scenario{
 		getSmall.with("get-1k-c50", 50),
 		post16k.with("post-16k-c10", 10),
 		newConn,
 		open,
+		auth,
 	}
 }

@@ -57,7 +57,7 @@ func TestRequestAllocs(t *testing.T) {
 			step := func() {
 				start := time.Now()
 				err := w.hc.Do(w.req, w.resp)
-				w.note(err, time.Since(start), time.Since(start))
+				w.note(true, err, time.Since(start), time.Since(start))
 			}
 			for range 10 {
 				step()

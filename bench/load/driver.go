@@ -69,8 +69,9 @@ type Config struct {
 	OnMeasure func(begin bool)
 }
 
-// Result is what one run measured. Only responses that completed inside
-// the measured window are counted.
+// Result is what one run measured. Requests and latencies count only
+// responses that completed inside the measured window; failures count in
+// every phase, warm-up and the wait for the last responses included.
 type Result struct {
 	// Requests is the number of 2xx responses of the expected size.
 	Requests uint64
@@ -78,12 +79,15 @@ type Result struct {
 	Errors uint64
 	// Non2xx counts responses with a status outside 200..299.
 	Non2xx uint64
-	// FirstError is the first error seen in the window, or nil.
+	// FirstError is the first failure seen, or nil.
 	FirstError error
 	// Elapsed is the measured window's actual length.
 	Elapsed time.Duration
 	// Latency holds the latency of every counted request: from the actual
-	// send in a closed loop, from the intended send in an open loop.
+	// send in a closed loop; in an open loop, from the intended send time
+	// when the request had to wait for its connection to finish the
+	// previous one (so queueing behind a stall is counted), else from the
+	// actual send (so the load generator's own timer lateness is not).
 	Latency Histogram
 	// Service holds, in an open loop, the latency from the actual send;
 	// the gap to Latency is time spent queued behind earlier requests.

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -212,5 +213,32 @@ func TestRunStopsOnContext(t *testing.T) {
 	res, err := load.Run(ctx, cfg)
 	if !errors.Is(err, context.Canceled) || res == nil {
 		t.Fatalf("Run() = %v, %v, want a result and context.Canceled", res, err)
+	}
+}
+
+func TestRunOpenLoopCountsQueueing(t *testing.T) {
+	// One connection at 1000 req/s; the server stalls once for 100ms.
+	// The ~100 requests due during the stall wait behind it, and their
+	// latency from the intended send time must show it while the time
+	// from the actual send does not (no coordinated omission).
+	var n atomic.Int64
+	stall := func(ctx *fasthttp.RequestCtx) {
+		if n.Add(1) == 50 {
+			<-time.After(100 * time.Millisecond) // a slow server, not synchronisation
+		}
+		backend.Handler(ctx)
+	}
+	addr, _ := serve(t, stall)
+	cfg := load.Config{Addr: addr, Path: "/1k", Conns: 1, Rate: 1000,
+		Duration: 400 * time.Millisecond, Timeout: 2 * time.Second}
+	res, err := load.Run(context.Background(), cfg)
+	if err != nil || res.Errors != 0 {
+		t.Fatalf("Run() = %d errors, %v", res.Errors, err)
+	}
+	if got := res.Latency.Quantile(0.9); got < 20*time.Millisecond {
+		t.Errorf("Latency p90 = %v, want >= 20ms (queueing behind the stall)", got)
+	}
+	if got := res.Service.Quantile(0.5); got > 20*time.Millisecond {
+		t.Errorf("Service p50 = %v, want < 20ms", got)
 	}
 }

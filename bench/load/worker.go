@@ -1,6 +1,7 @@
 package load
 
 import (
+	"net"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -14,10 +15,15 @@ type worker struct {
 	req  *fasthttp.Request
 	resp *fasthttp.Response
 
-	// next is the intended send time of the next open-loop request and
-	// every the gap between two of this connection's requests.
-	next  time.Time
-	every time.Duration
+	// next is the intended send time of the next open-loop request,
+	// every the gap between two of this connection's requests, and
+	// prevDone when the previous response arrived.
+	next     time.Time
+	every    time.Duration
+	prevDone time.Time
+
+	// src picks the next source address of dialSpread.
+	src uint32
 
 	ok, errs, non2xx uint64
 	firstErr         error
@@ -52,6 +58,10 @@ func newWorker(r *run, i int) *worker {
 	}
 	if c.NewConnPerRequest {
 		w.req.SetConnectionClose()
+		if ip := net.ParseIP(hostOf(c.Addr)); ip != nil && ip.Equal(net.IPv4(127, 0, 0, 1)) {
+			w.src = uint32(i)
+			w.hc.Dial = w.dialSpread
+		}
 	}
 
 	// Open loop: connection i sends at start + i/Rate + k*Conns/Rate, so
@@ -74,7 +84,7 @@ func (w *worker) loop() {
 		}
 
 		// Open loop: wait for the intended send time, unless late.
-		intended := time.Now()
+		var intended time.Time
 		if w.every > 0 {
 			intended = w.next
 			w.next = w.next.Add(w.every)
@@ -86,15 +96,52 @@ func (w *worker) loop() {
 		sent := time.Now()
 		err := w.hc.Do(w.req, w.resp)
 		done := time.Now()
-		if w.r.phase.Load() != phaseMeasure {
-			continue
-		}
-		w.note(err, done.Sub(intended), done.Sub(sent))
+		from := w.latencyStart(intended, sent)
+		w.prevDone = done
+		w.note(w.r.phase.Load() == phaseMeasure, err, done.Sub(from), done.Sub(sent))
 	}
 }
 
-// note classifies one measured response and records its latency.
-func (w *worker) note(err error, lat, svc time.Duration) {
+// dialSpread dials addr from a source address in 127.0.0.2..127.0.0.251,
+// a different one for every connection. With a new connection per
+// request, the server closes each connection and keeps it in TIME_WAIT;
+// a new connection from a reused source port would then meet that state
+// and wait a SYN retransmission (a second), so spreading the source
+// addresses makes such reuse rare.
+func (w *worker) dialSpread(addr string) (net.Conn, error) {
+	w.src++
+	ip := net.IPv4(127, 0, 0, byte(2+w.src%250))
+	d := net.Dialer{LocalAddr: &net.TCPAddr{IP: ip}, Timeout: w.r.cfg.Timeout}
+	return d.Dial("tcp4", addr)
+}
+
+// hostOf returns the host part of host:port, or "" when malformed.
+func hostOf(addr string) string {
+	h, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return ""
+	}
+	return h
+}
+
+// latencyStart returns the instant a request's latency is counted from.
+// In a closed loop that is when it was sent. In an open loop it is the
+// intended send time when the connection was still busy with the previous
+// response then, so that time spent queued behind a slow server is
+// charged to the server; when the connection was idle, any lateness is
+// the sleep waking late (Go timers overshoot by up to a millisecond),
+// which is the load generator's, so the actual send time is used.
+func (w *worker) latencyStart(intended, sent time.Time) time.Time {
+	if w.every > 0 && w.prevDone.After(intended) {
+		return intended
+	}
+	return sent
+}
+
+// note classifies one response and, when measured, records its latency.
+// Failures count in every phase: a target that fails during warm-up or
+// after the window is still failing.
+func (w *worker) note(measured bool, err error, lat, svc time.Duration) {
 	switch {
 	case err != nil:
 		w.fail(err)
@@ -105,6 +152,7 @@ func (w *worker) note(err error, lat, svc time.Duration) {
 		}
 	case w.r.cfg.ExpectBodyBytes > 0 && len(w.resp.Body()) != w.r.cfg.ExpectBodyBytes:
 		w.fail(ErrBodySize)
+	case !measured:
 	default:
 		w.ok++
 		w.lat.Record(lat)

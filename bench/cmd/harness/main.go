@@ -64,8 +64,8 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 		"comma-separated targets: direct, portico, portico-eventloop, nginx, haproxy, httputil")
 	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario names; empty means all of the mode")
 	fs.IntVar(&f.rounds, "rounds", 0, "rounds per scenario; 0 means 3 (full) or 1 (smoke)")
-	fs.DurationVar(&f.warmup, "warmup", 0, "warm-up per measurement; 0 means 1s (full) or 300ms (smoke)")
-	fs.DurationVar(&f.duration, "duration", 0, "measured window; 0 means 4s (full) or 1.5s (smoke)")
+	fs.DurationVar(&f.warmup, "warmup", 0, "warm-up per measurement; 0 means 1s (full) or 200ms (smoke)")
+	fs.DurationVar(&f.duration, "duration", 0, "measured window; 0 means 4s (full) or 1s (smoke)")
 	fs.DurationVar(&f.timeout, "timeout", 0, "bound on the whole run; 0 means 25m (full) or 100s (smoke)")
 	fs.IntVar(&f.serverCPU, "server-cpu", 0, "CPU for the server under test; -1 disables pinning")
 	fs.IntVar(&f.loadCPU, "load-cpu", 1, "CPU for the load generator and the backend")
@@ -156,7 +156,7 @@ func (f *flags) options(stderr io.Writer) (harness.Options, []harness.Scenario, 
 	rounds, warmup, duration, deflt := 3, time.Second, 4*time.Second, 25*time.Minute
 	if f.mode == "smoke" {
 		scenarios = harness.SmokeScenarios()
-		rounds, warmup, duration, deflt = 1, 300*time.Millisecond, 1500*time.Millisecond, 100*time.Second
+		rounds, warmup, duration, deflt = 1, 200*time.Millisecond, time.Second, 100*time.Second
 	}
 	o.Rounds, o.Warmup, o.Duration = or(o.Rounds, rounds), or(o.Warmup, warmup), or(o.Duration, duration)
 	timeout = or(timeout, deflt)
