@@ -2,6 +2,7 @@ package eventloop
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"io"
 	"sync/atomic"
@@ -32,8 +33,18 @@ type conn struct {
 
 	s     *Server
 	nc    netpoll.Connection
+	r     connReader   // what the loop's bufio.Reader reads from
+	w     connWriter   // what the loop's bufio.Writer writes to
 	state atomic.Int32 // one of the conn* states above
 	idle  *time.Timer  // closes the connection when idle; nil without IdleTimeout
+}
+
+// newConn returns the state for a new connection nc, in connIdle.
+func newConn(s *Server, nc netpoll.Connection) *conn {
+	c := &conn{Context: context.Background(), s: s, nc: nc}
+	c.r.nc = nc
+	c.w.reset(nc)
+	return c
 }
 
 // newIdleTimer returns a running timer that calls f after d.
@@ -59,13 +70,13 @@ func (c *conn) onClose(netpoll.Connection) error {
 	return nil
 }
 
-// serve answers the requests buffered on nc until its input is drained,
-// with pooled parser state. It reports whether nc stays open.
-func (s *Server) serve(nc netpoll.Connection) bool {
-	br := s.acquireReader(nc)
-	bw := s.acquireWriter(nc)
-	rc := s.acquireCtx(nc)
-	keep := s.loop(nc, br, bw, rc)
+// serve answers the requests buffered on c until its input is drained,
+// with pooled parser state. It reports whether c stays open.
+func (s *Server) serve(c *conn) bool {
+	br := s.acquireReader(&c.r)
+	bw := s.acquireWriter(&c.w)
+	rc := s.acquireCtx(c.nc)
+	keep := s.loop(c.nc, br, bw, rc)
 	s.releaseCtx(rc)
 	s.releaseWriter(bw)
 	s.releaseReader(br)
@@ -73,39 +84,45 @@ func (s *Server) serve(nc netpoll.Connection) bool {
 }
 
 // loop is the request loop of one connection. Each turn reads one request
-// (answering 100-continue on the way), runs the handler and buffers the
+// (answering 100-continue on the way), runs the handler and writes the
 // response. Exits:
-//   - input drained: flush the buffered responses and keep the connection;
+//   - input drained: keep the connection;
 //   - a request or the handler asked for Connection: close, or Shutdown
-//     began: flush and close;
-//   - a read error: answer 4xx when the peer is still there, then close;
+//     began: close;
+//   - a read error: answer 4xx unless no request had begun, then close;
 //   - a write error: close.
 //
 // Pipelined requests stay in br or in netpoll's buffer and are answered in
-// the next turn, their responses flushed together.
+// the next turn. Each response is flushed before the next request is
+// read: that request may be incomplete, and its client may wait for the
+// earlier answers before sending the rest.
 func (s *Server) loop(nc netpoll.Connection, br *bufio.Reader, bw *bufio.Writer,
 	rc *fasthttp.RequestCtx,
 ) bool {
 	for {
 		if err := s.readRequest(nc, br, bw, rc); err != nil {
-			s.writeError(nc, bw, rc, err)
+			// io.EOF means the client closed before a request began
+			// (blank lines only); there is nothing to answer.
+			if err != io.EOF {
+				s.writeError(bw, rc, err)
+			}
 			return false
 		}
 
 		closeConn := s.handle(rc)
-		if rc.Response.Write(bw) != nil {
-			return false
+		err := rc.Response.Write(bw)
+		if err == nil {
+			err = bw.Flush()
 		}
 		rc.Request.Reset()
 		rc.Response.Reset()
 		rc.ResetUserValues()
 
-		if closeConn {
-			_ = bw.Flush()
+		if err != nil || closeConn {
 			return false
 		}
 		if br.Buffered() == 0 && nc.Reader().Len() == 0 {
-			return bw.Flush() == nil
+			return true
 		}
 	}
 }
@@ -122,6 +139,9 @@ func (s *Server) readRequest(nc netpoll.Connection, br *bufio.Reader, bw *bufio.
 	if err := rc.Request.Header.Read(br); err != nil {
 		return err
 	}
+	if err := checkTarget(&rc.Request); err != nil {
+		return err
+	}
 	if rc.Request.MayContinue() {
 		if err := s.sendContinue(bw, rc); err != nil {
 			return err
@@ -131,6 +151,18 @@ func (s *Server) readRequest(nc netpoll.Connection, br *bufio.Reader, bw *bufio.
 		return rc.Request.ContinueReadBodyStream(br, s.maxBody)
 	}
 	return rc.Request.ContinueReadBody(br, s.maxBody)
+}
+
+// checkTarget rejects a request whose Host or target fasthttp.Server would
+// answer with 400 before running the handler. fasthttp parses the URI
+// lazily and keeps the error to itself, so it is parsed here once more,
+// into the request's own URI, to see the error.
+func checkTarget(req *fasthttp.Request) error {
+	host := req.Header.Host()
+	if bytes.IndexByte(host, '@') >= 0 {
+		return fasthttp.ErrorInvalidURI
+	}
+	return req.URI().Parse(host, req.Header.RequestURI())
 }
 
 // sendContinue answers Expect: 100-continue (RFC 9110, section 10.1.1),
@@ -221,14 +253,11 @@ func (s *Server) drainBody(rc *fasthttp.RequestCtx) bool {
 	return false
 }
 
-// writeError answers a request that could not be read, unless the peer is
-// already gone, and leaves the connection to be closed.
-func (s *Server) writeError(nc netpoll.Connection, bw *bufio.Writer, rc *fasthttp.RequestCtx,
-	err error,
-) {
-	if !nc.IsActive() || isPeerGone(err) {
-		return
-	}
+// writeError answers a request that could not be read and leaves the
+// connection to be closed. A request cut short by the client's FIN gets
+// 400 like any other malformed one, as with fasthttp.Server; when the
+// client is gone entirely the write just fails.
+func (s *Server) writeError(bw *bufio.Writer, rc *fasthttp.RequestCtx, err error) {
 	rc.Response.Reset()
 	ErrorHandler(rc, err)
 	if len(s.name) > 0 {

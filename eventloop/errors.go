@@ -2,11 +2,7 @@ package eventloop
 
 import (
 	"errors"
-	"io"
-	"net"
-	"syscall"
 
-	"github.com/cloudwego/netpoll"
 	"github.com/valyala/fasthttp"
 )
 
@@ -38,15 +34,4 @@ func isTimeout(err error) bool {
 		}
 	}
 	return false
-}
-
-// isPeerGone reports whether err means the client closed or reset the
-// connection, so no error response can reach it.
-func isPeerGone(err error) bool {
-	return errors.Is(err, io.EOF) ||
-		errors.Is(err, netpoll.ErrEOF) ||
-		errors.Is(err, netpoll.ErrConnClosed) ||
-		errors.Is(err, syscall.ECONNRESET) ||
-		errors.Is(err, syscall.EPIPE) ||
-		errors.Is(err, net.ErrClosed)
 }

@@ -28,6 +28,7 @@ func fixed(ctx *fasthttp.RequestCtx) {
 type serveHarness struct {
 	s    *Server
 	nc   netpoll.Connection
+	c    *conn
 	peer net.Conn
 	req  []byte
 	buf  []byte
@@ -58,7 +59,7 @@ func newServeHarness(tb testing.TB, req string) *serveHarness {
 	tb.Cleanup(func() { _ = nc.Close(); _ = peer.Close() })
 	_ = peer.SetDeadline(time.Now().Add(time.Minute))
 
-	h := &serveHarness{s: s, nc: nc, peer: peer, req: []byte(req), buf: make([]byte, 8192)}
+	h := &serveHarness{s: s, nc: nc, c: newConn(s, nc), peer: peer, req: []byte(req), buf: make([]byte, 8192)}
 	h.send(tb)
 	// Responses differ only in the Date value, which has a fixed width.
 	n, err := peer.Read(h.buf)
@@ -87,7 +88,7 @@ func (h *serveHarness) send(tb testing.TB) {
 			tb.Fatalf("peek: %v", err)
 		}
 	}
-	if !h.s.serve(h.nc) {
+	if !h.s.serve(h.c) {
 		tb.Fatalf("serve closed the connection")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math"
 	"net"
@@ -114,7 +115,7 @@ func (s *Server) OpenConnections() int64 { return s.open.Load() }
 // registered for reads. It creates the connection's state, counts it
 // against MaxConnections and arms the idle timer.
 func (s *Server) onPrepare(nc netpoll.Connection) context.Context {
-	c := &conn{Context: context.Background(), s: s, nc: nc}
+	c := newConn(s, nc)
 	n := s.open.Add(1)
 	_ = nc.AddCloseCallback(c.onClose)
 	if s.cfg.WriteTimeout > 0 {
@@ -180,7 +181,7 @@ func (s *Server) onRequest(ctx context.Context, nc netpoll.Connection) error {
 	}
 	defer s.recoverPanic(c)
 
-	if !s.serve(nc) {
+	if !s.serve(c) {
 		c.state.Store(connClosed)
 		_ = nc.Close()
 		return nil
@@ -209,14 +210,14 @@ func (s *Server) recoverPanic(c *conn) {
 		slog.Any(keyPanic, r), slog.String(keyStack, string(debug.Stack())))
 }
 
-// acquireReader returns a pooled reader over nc; pair with releaseReader.
-func (s *Server) acquireReader(nc netpoll.Connection) *bufio.Reader {
+// acquireReader returns a pooled reader over r; pair with releaseReader.
+func (s *Server) acquireReader(r io.Reader) *bufio.Reader {
 	if v := s.readers.Get(); v != nil {
 		br := v.(*bufio.Reader)
-		br.Reset(nc)
+		br.Reset(r)
 		return br
 	}
-	return bufio.NewReaderSize(nc, s.cfg.MaxHeaderBytes)
+	return bufio.NewReaderSize(r, s.cfg.MaxHeaderBytes)
 }
 
 // releaseReader drops br's reference to its connection and pools it.
@@ -225,14 +226,14 @@ func (s *Server) releaseReader(br *bufio.Reader) {
 	s.readers.Put(br)
 }
 
-// acquireWriter returns a pooled writer over nc; pair with releaseWriter.
-func (s *Server) acquireWriter(nc netpoll.Connection) *bufio.Writer {
+// acquireWriter returns a pooled writer over w; pair with releaseWriter.
+func (s *Server) acquireWriter(w io.Writer) *bufio.Writer {
 	if v := s.writers.Get(); v != nil {
 		bw := v.(*bufio.Writer)
-		bw.Reset(nc)
+		bw.Reset(w)
 		return bw
 	}
-	return bufio.NewWriterSize(nc, defaultWriteBufferBytes)
+	return bufio.NewWriterSize(w, defaultWriteBufferBytes)
 }
 
 // releaseWriter drops bw's reference to its connection and pools it.

@@ -81,6 +81,17 @@ func TestBehaviour(t *testing.T) {
 				}
 			}
 		}},
+		{name: "half-closed client still gets its answers", run: func(t *testing.T, addr string) {
+			cl := dial(t, addr)
+			cl.send(get("/a") + post("/b", strings.Repeat("h", 64<<10)))
+			_ = cl.c.(*net.TCPConn).CloseWrite()
+			for _, want := range []string{"GET /a 0", "POST /b 65536"} {
+				if got := string(cl.response().Body()); got != want {
+					t.Fatalf("body = %q, want %q", got, want)
+				}
+			}
+			cl.expectClosed(ioTimeout)
+		}},
 		{name: "header split over two writes", run: func(t *testing.T, addr string) {
 			cl := dial(t, addr)
 			raw := get("/split")
