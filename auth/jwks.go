@@ -66,9 +66,11 @@ type jwk struct {
 	Y   string `json:"y"`
 }
 
-// parseJWKS reads a JSON Web Key Set. Keys of unknown types or for
-// encryption are skipped; a malformed key of a known type fails the whole
-// set, so a broken publish does not silently drop a key.
+// parseJWKS reads a JSON Web Key Set. Keys of unknown types, for
+// encryption, or that fail to decode (a 1024-bit RSA key, a point off
+// its curve) are skipped, so one odd key in an issuer's set does not
+// disable the others; a set left with no usable key is an error that
+// names the first problem.
 func parseJWKS(data []byte) (*keySet, error) {
 	var doc struct {
 		Keys []jwk `json:"keys"`
@@ -77,19 +79,23 @@ func parseJWKS(data []byte) (*keySet, error) {
 		return nil, fmt.Errorf("auth: jwks: %w", err)
 	}
 	ks := &keySet{}
+	var first error
 	for i, k := range doc.Keys {
 		if k.Use != "" && k.Use != "sig" {
 			continue
 		}
 		key, err := k.publicKey()
-		if err != nil {
-			return nil, fmt.Errorf("auth: jwks key %d (kid %q): %w", i, k.Kid, err)
+		if err != nil && first == nil {
+			first = fmt.Errorf("key %d (kid %q): %w", i, k.Kid, err)
 		}
-		if key != nil {
+		if key != nil && err == nil {
 			ks.keys = append(ks.keys, verifyKey{kid: k.Kid, alg: k.Alg, key: key})
 		}
 	}
 	if len(ks.keys) == 0 {
+		if first != nil {
+			return nil, fmt.Errorf("%w: %w", errNoKeys, first)
+		}
 		return nil, errNoKeys
 	}
 	return ks, nil

@@ -484,3 +484,16 @@ func TestConcurrentChecks(t *testing.T) {
 	}
 	<-done
 }
+
+func TestJWKSSkipsOddKeys(t *testing.T) {
+	k := testKeys()
+	small := jwkOf(t, "old", &k.rsa.PublicKey)
+	small["n"] = b64u(big.NewInt(1<<62 + 1).Bytes())
+	f := baseConfig()
+	f.Auth.JWT.JWKSFile = writeFile(t, "jwks.json", jwks(t, small, jwkOf(t, "ed", k.ed.Public())))
+	a := newAuth(t, f)
+	r := newRequest("/x", "Authorization", bearer(sign(t, jwt.SigningMethodEdDSA, k.ed, "ed", claims("bob"))))
+	if got := a.Check(a.Route("jwtonly"), &r.v); got.Status != 0 {
+		t.Errorf("Check with a set holding one odd key = %d %q, want 0", got.Status, got.Reason)
+	}
+}
