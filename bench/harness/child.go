@@ -85,7 +85,8 @@ func serveHTTPUtil(args []string, stderr io.Writer) int {
 		IdleConnTimeout:     90 * time.Second,
 		DisableCompression:  true,
 	}
-	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 90 * time.Second}
+	srv := &http.Server{Handler: rp, ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout: 90 * time.Second}
 	if err := srv.Serve(ln); err != nil {
 		fmt.Fprintf(stderr, "harness httputil: %v\n", err)
 		return 1

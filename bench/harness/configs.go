@@ -184,8 +184,8 @@ backend b
 func porticoPolicy(s site, name string) string {
 	var p string
 	if s.Limit {
-		p += fmt.Sprintf("limits = [{ name = \"bench\", rate = \"%d per 1s\", key = [\"ip\"], hidden = true }]\n",
-			limitPerSecond)
+		p += fmt.Sprintf("limits = [{ name = \"bench\", rate = \"%d per 1s\", "+
+			"key = [\"ip\"], hidden = true }]\n", limitPerSecond)
 	}
 	if s.Auth {
 		p += "\n[routes." + name + ".access]\nmethods = [\"key\"]\n"

@@ -257,7 +257,8 @@ func roundOrder(n, r int, names []string, liveIdx []int) []int {
 
 // measure runs one measured load against t and reads t's CPU time over
 // the measured window.
-func (l *launcher) measure(ctx context.Context, fs procFS, t *target, sc Scenario, round int) Sample {
+func (l *launcher) measure(ctx context.Context, fs procFS, t *target, sc Scenario,
+	round int) Sample {
 	var cpu0, cpu1 time.Duration
 	var cpuErr error
 	mark := func(begin bool) {
@@ -292,7 +293,8 @@ func (l *launcher) measure(ctx context.Context, fs procFS, t *target, sc Scenari
 		s.FirstError = res.FirstError.Error()
 	}
 	s.Elapsed, s.RPS = res.Elapsed, res.Throughput()
-	s.P50, s.P99, s.P999 = res.Latency.Quantile(0.5), res.Latency.Quantile(0.99), res.Latency.Quantile(0.999)
+	h := &res.Latency
+	s.P50, s.P99, s.P999 = h.Quantile(0.5), h.Quantile(0.99), h.Quantile(0.999)
 	s.CPU = cpu1 - cpu0
 	if cpuErr != nil {
 		s.CPUErr = cpuErr.Error()

@@ -33,7 +33,9 @@ const (
 )
 
 // DefaultTargets is the target list of a run that names none.
-var DefaultTargets = []string{TargetDirect, TargetPortico, TargetNginx, TargetHAProxy, TargetHTTPUtil}
+var DefaultTargets = []string{
+	TargetDirect, TargetPortico, TargetNginx, TargetHAProxy, TargetHTTPUtil,
+}
 
 // errNotInstalled reports a target whose program is missing; the run
 // skips it with a note rather than failing.
@@ -75,7 +77,8 @@ func (l *launcher) startBackend(ctx context.Context) error {
 
 // startSelf runs the harness binary's subcommand sub on a fresh loopback
 // listener passed as fd 3 and waits until it accepts connections.
-func (l *launcher) startSelf(ctx context.Context, sub string, env []string, cpu int) (*process, string, error) {
+func (l *launcher) startSelf(ctx context.Context, sub string, env []string,
+	cpu int) (*process, string, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return nil, "", fmt.Errorf("%s: listen: %w", sub, err)

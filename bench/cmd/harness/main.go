@@ -62,11 +62,14 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.mode, "mode", "full", `"full" (make bench) or "smoke" (make bench-smoke)`)
 	fs.StringVar(&f.targets, "targets", strings.Join(harness.DefaultTargets, ","),
 		"comma-separated targets: direct, portico, portico-eventloop, nginx, haproxy, httputil")
-	fs.StringVar(&f.scenarios, "scenarios", "", "comma-separated scenario names; empty means all of the mode")
+	fs.StringVar(&f.scenarios, "scenarios", "",
+		"comma-separated scenario names; empty means all of the mode")
 	fs.IntVar(&f.rounds, "rounds", 0, "rounds per scenario; 0 means 3 (full) or 1 (smoke)")
-	fs.DurationVar(&f.warmup, "warmup", 0, "warm-up per measurement; 0 means 1s (full) or 200ms (smoke)")
+	fs.DurationVar(&f.warmup, "warmup", 0,
+		"warm-up per measurement; 0 means 1s (full) or 200ms (smoke)")
 	fs.DurationVar(&f.duration, "duration", 0, "measured window; 0 means 4s (full) or 1s (smoke)")
-	fs.DurationVar(&f.timeout, "timeout", 0, "bound on the whole run; 0 means 25m (full) or 100s (smoke)")
+	fs.DurationVar(&f.timeout, "timeout", 0,
+		"bound on the whole run; 0 means 25m (full) or 100s (smoke)")
 	fs.IntVar(&f.serverCPU, "server-cpu", 0, "CPU for the server under test; -1 disables pinning")
 	fs.IntVar(&f.loadCPU, "load-cpu", 1, "CPU for the load generator and the backend")
 	fs.StringVar(&f.portico, "portico", "", "portico binary; empty skips Portico")
@@ -132,14 +135,16 @@ func bench(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	if rep.Failed() {
-		fmt.Fprintln(stderr, "harness: some targets failed or answered with errors; see the notes under the tables")
+		fmt.Fprintln(stderr, "harness: some targets failed or answered with errors; "+
+			"see the notes under the tables")
 		return 1
 	}
 	return 0
 }
 
 // options turns flags into harness options for the chosen mode.
-func (f *flags) options(stderr io.Writer) (harness.Options, []harness.Scenario, time.Duration, error) {
+func (f *flags) options(stderr io.Writer) (
+	harness.Options, []harness.Scenario, time.Duration, error) {
 	self, err := os.Executable()
 	if err != nil {
 		return harness.Options{}, nil, 0, fmt.Errorf("harness: own path: %w", err)
@@ -158,7 +163,8 @@ func (f *flags) options(stderr io.Writer) (harness.Options, []harness.Scenario, 
 		scenarios = harness.SmokeScenarios()
 		rounds, warmup, duration, deflt = 1, 200*time.Millisecond, time.Second, 100*time.Second
 	}
-	o.Rounds, o.Warmup, o.Duration = or(o.Rounds, rounds), or(o.Warmup, warmup), or(o.Duration, duration)
+	o.Rounds, o.Warmup = or(o.Rounds, rounds), or(o.Warmup, warmup)
+	o.Duration = or(o.Duration, duration)
 	timeout = or(timeout, deflt)
 	if o.ServerCPU < 0 || o.LoadCPU < 0 || harness.MachineCPUs() < 2 {
 		o.ServerCPU, o.LoadCPU = -1, -1
