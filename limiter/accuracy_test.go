@@ -1,6 +1,7 @@
 package limiter
 
 import (
+	"cmp"
 	"math/rand/v2"
 	"sort"
 	"testing"
@@ -13,6 +14,8 @@ import (
 // Over-admission is the most requests admitted in any trailing window
 // over the limit, as a fraction of the limit.
 const (
+	// constantOverBound bounds it on Poisson traffic of one rate.
+	constantOverBound = 0.25
 	// steadyOverBound bounds it on Poisson traffic whose rate changes
 	// at random instants: a rate rise late in a window bunches that
 	// window's requests at its end, which the weighting cannot see.
@@ -54,14 +57,18 @@ func maxInWindow(ts []int64, win int64) int {
 }
 
 // traffic returns sorted arrival times over n windows: segments of random
-// length with random rates from a fifth to four times the limit and, when
-// bursty, after one segment in four a burst of twice the limit within 5ms.
-func traffic(r *rand.Rand, limit int, win int64, n int, bursty bool) []int64 {
+// length with random rates from a fifth to four times the limit (or
+// always fixed times the limit when fixed is not 0) and, when bursty,
+// after one segment in four a burst of twice the limit within 5ms.
+func traffic(r *rand.Rand, limit int, win int64, n int, fixed float64, bursty bool) []int64 {
 	var ts []int64
 	end := int64(n) * win
 	for t := int64(0); t < end; {
 		seg := win/10 + r.Int64N(2*win)
 		rate := (0.2 + 3.8*r.Float64()) * float64(limit) / float64(win)
+		if fixed != 0 {
+			rate = fixed * float64(limit) / float64(win)
+		}
 		for u := t; u < t+seg && u < end; {
 			u += int64(r.ExpFloat64() / rate)
 			ts = append(ts, u)
@@ -83,21 +90,28 @@ func traffic(r *rand.Rand, limit int, win int64, n int, bursty bool) []int64 {
 // how its admitted total compares with the exact log's.
 func TestAccuracyRandom(t *testing.T) {
 	tests := []struct {
-		name   string
-		limit  int
-		win    time.Duration
-		bursty bool
-		bound  float64
+		name    string
+		limit   int
+		win     time.Duration
+		windows int     // of traffic per seed; default 60
+		fixed   float64 // a constant rate, times the limit; 0: changing
+		bursty  bool
+		bound   float64
 	}{
+		{name: "constant 2x 100 per second", limit: 100, win: time.Second, fixed: 2,
+			bound: constantOverBound},
+		{name: "constant 1.1x 100 per second", limit: 100, win: time.Second, fixed: 1.1,
+			bound: constantOverBound},
 		{name: "steady 100 per second", limit: 100, win: time.Second, bound: steadyOverBound},
 		{name: "steady 10 per second", limit: 10, win: time.Second, bound: steadyOverBound},
-		{name: "steady 1000 per minute", limit: 1000, win: time.Minute, bound: steadyOverBound},
+		{name: "steady 1000 per minute", limit: 1000, win: time.Minute, windows: 15,
+			bound: steadyOverBound},
 		{name: "bursty 100 per second", limit: 100, win: time.Second, bursty: true,
 			bound: burstyOverBound},
 		{name: "bursty 10 per second", limit: 10, win: time.Second, bursty: true,
 			bound: burstyOverBound},
-		{name: "bursty 1000 per minute", limit: 1000, win: time.Minute, bursty: true,
-			bound: burstyOverBound},
+		{name: "bursty 1000 per minute", limit: 1000, win: time.Minute, windows: 15,
+			bursty: true, bound: burstyOverBound},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,7 +122,7 @@ func TestAccuracyRandom(t *testing.T) {
 				ref := &exactLog{limit: tt.limit, win: int64(tt.win)}
 				base := t0.UnixNano() - t0.UnixNano()%int64(tt.win)
 				var got []int64
-				for _, at := range traffic(r, tt.limit, int64(tt.win), 60, tt.bursty) {
+				for _, at := range traffic(r, tt.limit, int64(tt.win), cmp.Or(tt.windows, 60), tt.fixed, tt.bursty) {
 					now := time.Unix(0, base+at)
 					if tb.TakeAt(1, SlidingAt(int64(tt.limit), tt.win, now), now).Allowed {
 						got = append(got, at)

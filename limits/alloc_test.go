@@ -44,3 +44,20 @@ limits = [{ rate = "1000 per 1s", key = ["header:X-Tenant", "api_key", "route"] 
 		})
 	}
 }
+
+// TestCheckAtAllocsSynced checks that synced mode keeps Redis off the
+// request path: decisions allocate nothing.
+func TestCheckAtAllocsSynced(t *testing.T) {
+	rs := startRedis(t)
+	e := newRedisEngine(t, redisTOML(rs, "synced", "alloc:", "1000000 per 1m"), nil)
+	rp, v := e.Route("api"), request("10.0.0.7")
+	d := new(Decision)
+	var h nopHeader
+	got := testing.AllocsPerRun(500, func() {
+		*d = e.CheckAt(rp, v, "alice", time.Now())
+		d.WriteHeaders(h)
+	})
+	if got != 0 {
+		t.Errorf("synced CheckAt allocs = %v, want 0", got)
+	}
+}

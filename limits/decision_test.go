@@ -130,3 +130,34 @@ func TestUsageSurvivesReload(t *testing.T) {
 		t.Errorf("UsageJSON() =\n%s\nwant\n%s", buf.String(), want)
 	}
 }
+
+// FuzzAppendBody checks that any request id gives a valid JSON body that
+// carries the id without its control bytes.
+func FuzzAppendBody(f *testing.F) {
+	for _, s := range []string{"abc", `a"b\c`, "\x00\x1f\x7f", "é✓", ""} {
+		f.Add([]byte(s))
+	}
+	e := newEngine(f, plansTOML, nil)
+	v := request("10.0.0.1")
+	admitN(e, "api", v, "alice", t0, 3)
+	d := e.CheckAt(e.Route("api"), v, "alice", t0)
+	f.Fuzz(func(t *testing.T, id []byte) {
+		body := d.AppendBody(nil, id)
+		var m map[string]any
+		if err := json.Unmarshal(body, &m); err != nil {
+			t.Fatalf("AppendBody(%q) = %s: not JSON: %v", id, body, err)
+		}
+		if len(id) == 0 {
+			return
+		}
+		want := bytes.Map(func(r rune) rune {
+			if r < 0x20 || r == 0x7f {
+				return -1
+			}
+			return r
+		}, id)
+		if got, _ := m["request_id"].(string); len(want) > 0 && got != string(bytes.ToValidUTF8(want, []byte("\uFFFD"))) {
+			t.Errorf("request_id = %q, want %q", got, want)
+		}
+	})
+}

@@ -29,7 +29,7 @@ type redisServer struct {
 // startRedis starts redis-server on a free loopback port and stops it at
 // the end of the test. Without redis-server the test is skipped, unless
 // CI=true, where it fails.
-func startRedis(t *testing.T) *redisServer {
+func startRedis(t testing.TB) *redisServer {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	if err != nil {
@@ -52,7 +52,7 @@ func startRedis(t *testing.T) *redisServer {
 }
 
 // start runs the server and waits until it answers PING.
-func (rs *redisServer) start(t *testing.T, bin string) {
+func (rs *redisServer) start(t testing.TB, bin string) {
 	t.Helper()
 	rs.cmd = exec.Command(bin, "--port", strconv.Itoa(rs.port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--dir", rs.dir)
@@ -142,7 +142,7 @@ plan = "free"
 }
 
 // newRedisEngine builds an Engine logging into buf.
-func newRedisEngine(t *testing.T, toml string, buf *syncBuffer) *Engine {
+func newRedisEngine(t testing.TB, toml string, buf *syncBuffer) *Engine {
 	t.Helper()
 	var lg *slog.Logger
 	if buf != nil {
