@@ -39,6 +39,12 @@ func loadChecked(path string) (*config.File, error) {
 
 // serve runs the gateway until SIGTERM or SIGINT, reloading on SIGHUP.
 func serve(ctx context.Context, f *config.File, path string, logger *slog.Logger) error {
+	// Signals are caught before anything is announced, so a SIGHUP sent
+	// the moment the ready line appears reloads instead of killing.
+	sigs := make(chan os.Signal, 4)
+	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
+	defer signal.Stop(sigs)
+
 	access, err := accesslog.New(f.AccessLog, logger)
 	if err != nil {
 		return fmt.Errorf("access log: %w", err)
@@ -77,9 +83,6 @@ func serve(ctx context.Context, f *config.File, path string, logger *slog.Logger
 		slog.String("config_hash", f.Hash),
 		slog.String("version", buildVersion()))
 
-	sigs := make(chan os.Signal, 4)
-	signal.Notify(sigs, syscall.SIGTERM, syscall.SIGINT, syscall.SIGHUP, syscall.SIGUSR1)
-	defer signal.Stop(sigs)
 	for {
 		select {
 		case err := <-serveErr:
