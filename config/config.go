@@ -249,12 +249,20 @@ type Route struct {
 	// of forwarding (maintenance pages, redirects).
 	Respond *Respond `toml:"respond"`
 
-	// Plan, Limits and Auth are the per-route policy hooks of the limits
-	// and callers work (limits.go, auth.go).
-	Plan   string      `toml:"plan"`
+	// Plan names a [plans.NAME] table that applies on this route instead
+	// of the caller's own plan. Default empty: the caller's plan. The
+	// limits package checks it.
+	Plan string `toml:"plan"`
+	// Limits are extra rate limits on this route, added to the plan's
+	// (see LimitRule and the limits package). Default none.
 	Limits []LimitRule `toml:"limits"`
-	Access *Access     `toml:"access"`
-	CORS   *CORS       `toml:"cors"`
+	// Access, when present, says who may call the route (see Access and
+	// the auth package). Default absent: any caller the global IP lists
+	// in [auth] let through.
+	Access *Access `toml:"access"`
+	// CORS, when present, answers cross-origin preflights and adds CORS
+	// headers (see CORS). Default absent: no CORS handling.
+	CORS *CORS `toml:"cors"`
 }
 
 // Respond is [routes.NAME.respond]: the gateway answers by itself.
