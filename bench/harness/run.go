@@ -29,7 +29,8 @@ type Options struct {
 	// means no pinning. The harness process itself is pinned by whoever
 	// starts it (taskset in bench.mk).
 	ServerCPU, LoadCPU int
-	// PorticoProcs is GOMAXPROCS for Portico; zero means 1.
+	// PorticoProcs is GOMAXPROCS for Portico; zero means 1 (2 for the
+	// event-loop transport, which refuses 1).
 	PorticoProcs int
 
 	// SelfBin is the harness binary, run with the subcommands "backend"

@@ -21,7 +21,9 @@ const (
 	TargetDirect = "direct"
 	// TargetPortico is Portico with its default transport.
 	TargetPortico = "portico"
-	// TargetPorticoEventloop is Portico with transport = "eventloop".
+	// TargetPorticoEventloop is Portico with transport = "eventloop",
+	// run with GOMAXPROCS at least 2 (still on one CPU), which that
+	// transport requires.
 	TargetPorticoEventloop = "portico-eventloop"
 	// TargetNginx is nginx with one worker.
 	TargetNginx = "nginx"
@@ -34,7 +36,8 @@ const (
 
 // DefaultTargets is the target list of a run that names none.
 var DefaultTargets = []string{
-	TargetDirect, TargetPortico, TargetNginx, TargetHAProxy, TargetHTTPUtil,
+	TargetDirect, TargetPortico, TargetPorticoEventloop, TargetNginx, TargetHAProxy,
+	TargetHTTPUtil,
 }
 
 // errNotInstalled reports a target whose program is missing; the run
@@ -187,12 +190,15 @@ func (l *launcher) spec(name string, s site) (spec, error) {
 	)
 	switch name {
 	case TargetPortico, TargetPorticoEventloop:
+		procs := l.opts.PorticoProcs
 		if name == TargetPorticoEventloop {
-			s.Transport = "eventloop"
+			// The event-loop transport refuses GOMAXPROCS=1 (its poller
+			// then stalls the tail); it gets two Ps on the one CPU.
+			s.Transport, procs = "eventloop", max(procs, 2)
 		}
 		bin, file, data = l.opts.PorticoBin, "portico.toml", porticoConfig(s)
 		argv = []string{"-config", filepath.Join(s.Dir, file)}
-		env = []string{"GOMAXPROCS=" + strconv.Itoa(max(l.opts.PorticoProcs, 1))}
+		env = []string{"GOMAXPROCS=" + strconv.Itoa(procs)}
 	case TargetNginx:
 		bin, file, data = l.opts.NginxBin, "nginx.conf", nginxConfig(s)
 		argv = []string{"-p", s.Dir, "-e", filepath.Join(s.Dir, "nginx-startup.log"),

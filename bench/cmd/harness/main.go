@@ -67,7 +67,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.IntVar(&f.rounds, "rounds", 0, "rounds per scenario; 0 means 3 (full) or 1 (smoke)")
 	fs.DurationVar(&f.warmup, "warmup", 0,
 		"warm-up per measurement; 0 means 1s (full) or 200ms (smoke)")
-	fs.DurationVar(&f.duration, "duration", 0, "measured window; 0 means 4s (full) or 1s (smoke)")
+	fs.DurationVar(&f.duration, "duration", 0, "measured window; 0 means 3s (full) or 1s (smoke)")
 	fs.DurationVar(&f.timeout, "timeout", 0,
 		"bound on the whole run; 0 means 25m (full) or 100s (smoke)")
 	fs.IntVar(&f.serverCPU, "server-cpu", 0, "CPU for the server under test; -1 disables pinning")
@@ -158,7 +158,7 @@ func (f *flags) options(stderr io.Writer) (
 		o.Logger = slog.New(slog.NewTextHandler(stderr, nil))
 	}
 	scenarios, timeout := harness.FullScenarios(), f.timeout
-	rounds, warmup, duration, deflt := 3, time.Second, 4*time.Second, 25*time.Minute
+	rounds, warmup, duration, deflt := 3, time.Second, 3*time.Second, 25*time.Minute
 	if f.mode == "smoke" {
 		scenarios = harness.SmokeScenarios()
 		rounds, warmup, duration, deflt = 1, 200*time.Millisecond, time.Second, 100*time.Second

@@ -17,10 +17,10 @@ func TestOptions(t *testing.T) {
 		scenarios   []string
 		wantTargets int
 	}{
-		{name: "full defaults", args: nil, rounds: 3, duration: 4 * time.Second,
-			timeout: 25 * time.Minute, wantTargets: 5},
+		{name: "full defaults", args: nil, rounds: 3, duration: 3 * time.Second,
+			timeout: 25 * time.Minute, wantTargets: 6},
 		{name: "smoke defaults", args: []string{"-mode", "smoke"}, rounds: 1, duration: time.Second,
-			timeout: 100 * time.Second, wantTargets: 5},
+			timeout: 100 * time.Second, wantTargets: 6},
 		{name: "overrides", args: []string{"-rounds", "5", "-duration", "2s", "-targets", "direct, nginx",
 			"-scenarios", "get-1k-c1,get-1k-c10-newconn"}, rounds: 5, duration: 2 * time.Second,
 			timeout: 25 * time.Minute, scenarios: []string{"get-1k-c1", "get-1k-c10-newconn"},
