@@ -45,7 +45,7 @@ func Parse(name string, data []byte) (*File, error) {
 
 	var errs []*Error
 	errs = append(errs, f.unknownKeys(md)...)
-	errs = append(errs, f.integerDurations(md)...)
+	errs = append(errs, f.checkKeys(md)...)
 	f.SetDefaults()
 	errs = append(errs, f.validate()...)
 	if len(errs) > 0 {
@@ -138,30 +138,40 @@ func (f *File) unknownKeys(md toml.MetaData) []*Error {
 // durationType is the reflect type of time.Duration.
 var durationType = reflect.TypeFor[time.Duration]()
 
-// integerDurations reports duration keys written as bare integers. The
-// library would read `timeout = 30` as 30 nanoseconds, which is never
-// what the author meant.
-func (f *File) integerDurations(md toml.MetaData) []*Error {
+// checkKeys reports what the decoder accepts but the schema does not
+// mean: keys that match a field only when case is ignored (the library
+// decodes `LISTEN` into listen), and durations written as bare integers
+// (the library reads `timeout = 30` as 30 nanoseconds).
+func (f *File) checkKeys(md toml.MetaData) []*Error {
 	var errs []*Error
 	seen := make(map[string]int)
 	for _, k := range md.Keys() {
 		bare := k.String()
 		n := seen[bare]
 		seen[bare] = n + 1
-		if md.Type(k...) != "Integer" || fieldType(k) != durationType {
+		t, folded, want := fieldType(k)
+		var msg string
+		switch {
+		case folded == len(k)-1:
+			msg = fmt.Sprintf("unknown key (keys are case-sensitive: %q)", want)
+		case folded < 0 && t == durationType && md.Type(k...) == "Integer":
+			msg = `duration must be a string with a unit, like "30s" or "250ms"`
+		default:
 			continue
 		}
 		key, line := f.index.nth(bare, n)
-		errs = append(errs, &Error{Line: line, Key: key,
-			Msg: `duration must be a string with a unit, like "30s" or "250ms"`})
+		errs = append(errs, &Error{Line: line, Key: key, Msg: msg})
 	}
 	return errs
 }
 
-// fieldType returns the Go type the key k decodes into, or nil.
-func fieldType(k toml.Key) reflect.Type {
-	t := reflect.TypeFor[File]()
-	for _, part := range k {
+// fieldType returns the Go type the key k decodes into, or nil when the
+// schema has no such key. folded is the index of the last part that
+// matches a field only when case is ignored, with that field's tag in
+// want, or -1.
+func fieldType(k toml.Key) (t reflect.Type, folded int, want string) {
+	t, folded = reflect.TypeFor[File](), -1
+	for i, part := range k {
 		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 			t = t.Elem()
 		}
@@ -169,29 +179,41 @@ func fieldType(k toml.Key) reflect.Type {
 		case reflect.Map:
 			t = t.Elem()
 		case reflect.Struct:
-			sf, ok := fieldByTag(t, part)
+			sf, tag, ok := fieldByTag(t, part)
 			if !ok {
-				return nil
+				return nil, folded, ""
+			}
+			if tag != part {
+				folded, want = i, tag
 			}
 			t = sf.Type
 		default:
-			return nil
+			return nil, folded, ""
 		}
 	}
 	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
 		t = t.Elem()
 	}
-	return t
+	return t, folded, want
 }
 
-// fieldByTag finds the field of struct t whose toml tag is name.
-func fieldByTag(t reflect.Type, name string) (reflect.StructField, bool) {
+// fieldByTag finds the field of struct t whose toml tag is name, or,
+// like the decoder, one whose tag equals name when case is ignored. It
+// returns the field's tag too.
+func fieldByTag(t reflect.Type, name string) (reflect.StructField, string, bool) {
+	var (
+		fold    reflect.StructField
+		foldTag string
+	)
 	for i := range t.NumField() {
 		sf := t.Field(i)
 		tag, _, _ := strings.Cut(sf.Tag.Get("toml"), ",")
-		if tag == name {
-			return sf, true
+		switch {
+		case tag == name:
+			return sf, tag, true
+		case foldTag == "" && tag != "-" && strings.EqualFold(tag, name):
+			fold, foldTag = sf, tag
 		}
 	}
-	return reflect.StructField{}, false
+	return fold, foldTag, foldTag != ""
 }

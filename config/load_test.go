@@ -70,6 +70,14 @@ upstream = "users"
 			want: []string{"t.toml:6: upstreams.users.targets[1].port: unknown key"},
 		},
 		{
+			name: "key in the wrong case",
+			toml: base + "[Server]\nLISTEN = \"127.0.0.1:9\"\n",
+			want: []string{
+				`t.toml:8: Server: unknown key (keys are case-sensitive: "server")`,
+				`t.toml:9: Server.LISTEN: unknown key (keys are case-sensitive: "listen")`,
+			},
+		},
+		{
 			name: "bad duration",
 			toml: base + "[server]\nread_timeout = \"5 seconds\"\n",
 			want: []string{`t.toml:9: server.read_timeout: invalid duration: "5 seconds"`},
