@@ -346,3 +346,42 @@ func TestErrorString(t *testing.T) {
 		})
 	}
 }
+
+// TestFileChecks covers the checks that look at the file system: TLS
+// files and the access log's directory.
+func TestFileChecks(t *testing.T) {
+	dir := t.TempDir()
+	cert := filepath.Join(dir, "cert.pem")
+	if err := os.WriteFile(cert, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "nope", "x")
+	tests := []struct {
+		name  string
+		extra string
+		want  string
+	}{
+		{"files exist", "[server.tls]\ncert_file = '" + cert + "'\nkey_file = '" + cert +
+			"'\n[access_log]\noutput = '" + filepath.Join(dir, "access.log") + "'\n", ""},
+		{"missing key file", "[server.tls]\ncert_file = '" + cert + "'\nkey_file = '" + missing + "'\n",
+			"t.toml:10: server.tls.key_file: file \"" + missing + "\" does not exist"},
+		{"key file not set", "[server.tls]\ncert_file = '" + cert + "'\n",
+			"t.toml:8: server.tls.key_file: is required"},
+		{"log directory missing", "[access_log]\noutput = '" + missing + "'\n",
+			"t.toml:9: access_log.output: directory \"" + filepath.Dir(missing) + "\" of the log file does not exist"},
+		{"log path is a directory", "[access_log]\noutput = '" + dir + "'\n",
+			"t.toml:9: access_log.output: \"" + dir + "\" is a directory, not a file"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := Parse("t.toml", []byte(base+tt.extra))
+			got := ""
+			if err != nil {
+				got = err.Error()
+			}
+			if got != tt.want {
+				t.Errorf("Parse error = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -76,7 +76,9 @@ func (a *AccessLog) validate(p *problems) {
 	case "off", "stdout", "stderr":
 	default:
 		dir := filepath.Dir(a.Output)
-		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		if st, err := os.Stat(a.Output); err == nil && st.IsDir() {
+			p.add("access_log.output", "%q is a directory, not a file", a.Output)
+		} else if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			p.add("access_log.output", "directory %q of the log file does not exist", dir)
 		}
 	}
