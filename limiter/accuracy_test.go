@@ -122,7 +122,8 @@ func TestAccuracyRandom(t *testing.T) {
 				ref := &exactLog{limit: tt.limit, win: int64(tt.win)}
 				base := t0.UnixNano() - t0.UnixNano()%int64(tt.win)
 				var got []int64
-				for _, at := range traffic(r, tt.limit, int64(tt.win), cmp.Or(tt.windows, 60), tt.fixed, tt.bursty) {
+				ts := traffic(r, tt.limit, int64(tt.win), cmp.Or(tt.windows, 60), tt.fixed, tt.bursty)
+				for _, at := range ts {
 					now := time.Unix(0, base+at)
 					if tb.TakeAt(1, SlidingAt(int64(tt.limit), tt.win, now), now).Allowed {
 						got = append(got, at)

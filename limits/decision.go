@@ -201,14 +201,16 @@ func (d *Decision) AppendBody(dst []byte, requestID []byte) []byte {
 	return append(dst, "}\n"...)
 }
 
-// appendJSONString appends s escaped for the inside of a JSON string;
-// control bytes are dropped.
+// appendJSONString appends s escaped for the inside of a JSON string.
+// Request ids are printable ASCII tokens; any other byte (control bytes,
+// bytes of non-ASCII or broken UTF-8) is dropped, so the body is always
+// valid UTF-8 JSON.
 func appendJSONString(dst, s []byte) []byte {
 	for _, c := range s {
 		switch {
 		case c == '"' || c == '\\':
 			dst = append(dst, '\\', c)
-		case c < 0x20 || c == 0x7f:
+		case c < 0x20 || c >= 0x7f:
 		default:
 			dst = append(dst, c)
 		}

@@ -35,6 +35,7 @@ type Engine struct {
 // When prev is not nil its usage counts carry over, and so do its
 // counters when the [limiter] table did not change; prev stays usable
 // until it is closed, and closing it then leaves the shared parts alone.
+// A nil logger discards.
 func New(f *config.File, prev *Engine, logger *slog.Logger) (*Engine, error) {
 	c, err := compile(f)
 	bc, berr := compileBackend(f.Limiter)
@@ -42,6 +43,9 @@ func New(f *config.File, prev *Engine, logger *slog.Logger) (*Engine, error) {
 		return nil, f.Locate(joinErrs(err, berr))
 	}
 
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
 	e := &Engine{c: c, backCfg: bc, logger: logger, ownsBack: true,
 		keyHdr: f.Auth.KeyHeader, keyQuery: f.Auth.KeyQuery}
 	if prev != nil {
@@ -150,7 +154,8 @@ func (e *Engine) planFor(consumer string) *plan {
 // the plan's quota; a refused request is counted nowhere. It allocates
 // nothing with the local and synced backends. rp may be nil: everything
 // is allowed.
-func (e *Engine) CheckAt(rp *RoutePolicy, v *view.Request, consumer string, now time.Time) Decision {
+func (e *Engine) CheckAt(rp *RoutePolicy, v *view.Request, consumer string,
+	now time.Time) Decision {
 	var d Decision
 	if rp == nil {
 		return d

@@ -189,7 +189,12 @@ func (r *redisBackend) takeAt(key uint64, w limiter.Window, now time.Time) limit
 var errReply = errors.New("limits: unexpected redis script reply")
 
 // strictTake runs one decision on Redis.
-func (r *redisBackend) strictTake(key uint64, w limiter.Window, now time.Time) (limiter.Result, error) {
+//
+// TODO: each limit and quota of a request is its own script call, so a
+// plan with three of them costs three round trips in strict mode; one
+// script over all of them would cost one.
+func (r *redisBackend) strictTake(key uint64, w limiter.Window,
+	now time.Time) (limiter.Result, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.bc.timeout)
 	defer cancel()
 	fixed, ttl := "0", 2*w.Length-(now.UnixNano()-w.Start)
