@@ -42,6 +42,7 @@ fuzz:
 	$(GO) test ./router -run '^$$' -fuzz FuzzNormalize -fuzztime $(FUZZTIME)
 	$(GO) test ./router -run '^$$' -fuzz FuzzPattern -fuzztime $(FUZZTIME)
 	$(GO) test ./config -run '^$$' -fuzz FuzzParse -fuzztime $(FUZZTIME)
+	$(GO) test ./config -run '^$$' -fuzz FuzzIndex -fuzztime $(FUZZTIME)
 
 clean:
 	rm -rf $(BIN)

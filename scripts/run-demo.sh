@@ -6,6 +6,10 @@ set -euo pipefail
 bin=${1:-bin}
 cfg=${2:-configs/demo.toml}
 
+# A JWT for alice, signed with the demo config's HS256 secret; it expires
+# in 2100.
+DEMO_JWT=eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJhdWQiOiJkZW1vLWFwaSIsImV4cCI6NDEwMjQ0NDgwMCwiaXNzIjoicG9ydGljby1kZW1vIiwic3ViIjoiYWxpY2UifQ.xu54iqYKv8BdspsngBNpJjnfGFhHimyP6nhnrcnMj_c
+
 pids=()
 stop() {
 	trap - INT TERM EXIT
@@ -19,16 +23,23 @@ trap stop INT TERM EXIT
 "$bin/portico" validate -config "$cfg"
 "$bin/portico" -config "$cfg" & pids+=($!)
 
-cat <<'TRY'
+cat <<TRY
 
-Portico is on http://127.0.0.1:8080 (admin API on http://127.0.0.1:9901). Try:
+Portico is on http://127.0.0.1:8080, its admin API on http://127.0.0.1:9901.
+Try, from another terminal:
 
-  curl -i http://127.0.0.1:8080/users/42 -H 'Host: api.localhost'
-  curl -i http://127.0.0.1:8080/orders/7/items -H 'Host: api.localhost'
-  curl -i http://127.0.0.1:8080/maintenance
-  curl -i -X DELETE http://127.0.0.1:8080/users/42 -H 'Host: api.localhost'
-  curl -i 'http://127.0.0.1:8080/anything?x=1'
+  curl -i http://127.0.0.1:8080/users/42 -H 'Host: api.localhost'     # users backend, by host and path
+  curl -i http://127.0.0.1:8080/orders/7/items                         # orders backend sees /7/items
+  curl -s http://127.0.0.1:8080/mixed/a                                # 3:1 weighted over both backends
+  curl -i http://127.0.0.1:8080/maintenance                            # 503 answered by the gateway
+  curl -i -X DELETE http://127.0.0.1:8080/users/42 -H 'Host: api.localhost'   # 405 with Allow
+  curl -i http://127.0.0.1:8080/partner/report                         # 401, needs a credential
+  curl -i http://127.0.0.1:8080/partner/report -H 'X-API-Key: demo-key-alice'
+  curl -i http://127.0.0.1:8080/partner/report -H 'Authorization: Bearer ${DEMO_JWT}'
+  for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/limited; done; echo
+  curl -i http://127.0.0.1:8080/limited                                # 429 with Retry-After and RateLimit headers
   curl -s http://127.0.0.1:9901/upstreams
+  curl -s http://127.0.0.1:9901/usage
 
 Ctrl-C stops the gateway and the backends.
 TRY
