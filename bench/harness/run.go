@@ -42,7 +42,8 @@ type Options struct {
 
 	// Dir is where configs, logs and temp files go; empty means a new
 	// temporary directory, removed at the end unless KeepDir is set.
-	Dir     string
+	Dir string
+	// KeepDir keeps the temporary directory for inspection.
 	KeepDir bool
 
 	// Logger receives progress at Info; nil means no progress output.
@@ -51,20 +52,30 @@ type Options struct {
 
 // Sample is one measurement of one target in one round.
 type Sample struct {
-	Round          int
-	Requests       uint64
+	// Round is the round's index, from 0.
+	Round int
+	// Requests is the number of good responses in the measured window.
+	Requests uint64
+	// Errors and Non2xx count failed requests (see load.Result).
 	Errors, Non2xx uint64
-	FirstError     string
-	Elapsed        time.Duration
-	RPS            float64
+	// FirstError describes the first failure; empty when none.
+	FirstError string
+	// Elapsed is the measured window's length and RPS Requests over it.
+	Elapsed time.Duration
+	RPS     float64
+	// P50, P99 and P999 are latency percentiles of the window.
 	P50, P99, P999 time.Duration
-	CPU            time.Duration // user+system of the target's process tree
-	CPUErr         string        // why CPU could not be read, if so
+	// CPU is the user+system time of the target's processes over the
+	// window; CPUErr says why it could not be read, if so.
+	CPU    time.Duration
+	CPUErr string
 }
 
 // TargetResult is everything measured of one target in one scenario.
 type TargetResult struct {
-	Name    string
+	// Name is the target's name, e.g. TargetNginx.
+	Name string
+	// Samples holds one Sample per round, in round order.
 	Samples []Sample
 	// PeakRSS is the sum of VmHWM over the target's processes at the end
 	// of the scenario, in bytes; zero when unknown.
@@ -75,18 +86,23 @@ type TargetResult struct {
 	Failed string
 }
 
-// ScenarioResult is one scenario's results, targets in run order.
+// ScenarioResult is one scenario's results.
 type ScenarioResult struct {
+	// Scenario is the scenario as run.
 	Scenario Scenario
-	Targets  []TargetResult
+	// Targets holds one result per target, in Options.Targets order;
+	// it is empty for a skipped scenario.
+	Targets []TargetResult
 }
 
 // Report is the outcome of a Run.
 type Report struct {
-	Options   Options
+	// Options are the options of the run, defaults applied.
+	Options Options
+	// Scenarios holds one result per scenario, in the order given.
 	Scenarios []ScenarioResult
-	Started   time.Time
-	Finished  time.Time
+	// Started and Finished bound the run.
+	Started, Finished time.Time
 }
 
 // Failed reports whether any target failed to start or any measured
@@ -106,6 +122,19 @@ func (r *Report) Failed() bool {
 	}
 	return false
 }
+
+// Progress log keys.
+const (
+	logScenario = "scenario"
+	logTarget   = "target"
+	logRound    = "round"
+	logReason   = "reason"
+	logError    = "error"
+	logRPS      = "req_per_s"
+	logP50      = "p50"
+	logP99      = "p99"
+	logErrors   = "errors"
+)
 
 // errSelfBin reports Options without the harness binary.
 var errSelfBin = errors.New("harness: Options.SelfBin is required")
@@ -200,12 +229,12 @@ func (l *launcher) runScenario(ctx context.Context, sc Scenario) []TargetResult 
 		switch {
 		case errors.Is(err, errNotInstalled):
 			results[i].Skipped = err.Error()
-			log.Info("target skipped", slog.String("scenario", sc.Name),
-				slog.String("target", name), slog.String("reason", err.Error()))
+			log.Info("target skipped", slog.String(logScenario, sc.Name),
+				slog.String(logTarget, name), slog.String(logReason, err.Error()))
 		case err != nil:
 			results[i].Failed = err.Error()
-			log.Error("target failed to start", slog.String("scenario", sc.Name),
-				slog.String("target", name), slog.String("error", err.Error()))
+			log.Error("target failed to start", slog.String(logScenario, sc.Name),
+				slog.String(logTarget, name), slog.String(logError, err.Error()))
 		default:
 			live = append(live, t)
 			liveIdx = append(liveIdx, i)
@@ -223,10 +252,10 @@ func (l *launcher) runScenario(ctx context.Context, sc Scenario) []TargetResult 
 			t := live[k]
 			s := l.measure(ctx, fs, t, sc, round)
 			results[liveIdx[k]].Samples = append(results[liveIdx[k]].Samples, s)
-			log.Info("measured", slog.String("scenario", sc.Name), slog.String("target", t.name),
-				slog.Int("round", round+1), slog.Float64("req_per_s", s.RPS),
-				slog.Duration("p50", s.P50), slog.Duration("p99", s.P99),
-				slog.Uint64("errors", s.Errors+s.Non2xx))
+			log.Info("measured", slog.String(logScenario, sc.Name), slog.String(logTarget, t.name),
+				slog.Int(logRound, round+1), slog.Float64(logRPS, s.RPS),
+				slog.Duration(logP50, s.P50), slog.Duration(logP99, s.P99),
+				slog.Uint64(logErrors, s.Errors+s.Non2xx))
 		}
 	}
 	for k, t := range live {
