@@ -9,6 +9,7 @@ import (
 
 	"github.com/portico-gw/portico/accesslog"
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/metrics"
 	"github.com/valyala/fasthttp"
 )
 
@@ -16,10 +17,11 @@ import (
 // compiled config and swaps it on Reload without dropping requests. Its
 // methods are safe for concurrent use.
 type Gateway struct {
-	logger *slog.Logger
-	access *accesslog.Logger
-	ids    *requestIDs
-	tls    bool
+	logger  *slog.Logger
+	access  *accesslog.Logger
+	metrics *metrics.Registry
+	ids     *requestIDs
+	tls     bool
 
 	mu    sync.Mutex // serialises Reload and Close
 	state atomic.Pointer[state]
@@ -33,6 +35,8 @@ type Options struct {
 	AccessLog *accesslog.Logger
 	// TLS reports whether the front end terminates TLS (X-Forwarded-Proto).
 	TLS bool
+	// Metrics receives per-route request metrics; nil disables them.
+	Metrics *metrics.Registry
 }
 
 // New compiles f and returns a Gateway serving it. Upstream health checks
@@ -42,11 +46,12 @@ func New(f *config.File, opts Options) (*Gateway, error) {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	st, err := build(f, nil, logger)
+	st, err := build(f, nil, logger, opts.Metrics)
 	if err != nil {
 		return nil, f.Locate(err)
 	}
-	g := &Gateway{logger: logger, access: opts.AccessLog, ids: newRequestIDs(), tls: opts.TLS}
+	g := &Gateway{logger: logger, access: opts.AccessLog, metrics: opts.Metrics,
+		ids: newRequestIDs(), tls: opts.TLS}
 	g.state.Store(st)
 	st.start(nil)
 	return g, nil
@@ -55,7 +60,7 @@ func New(f *config.File, opts Options) (*Gateway, error) {
 // Check compiles f the way New and Reload do and throws the result away:
 // what `portico validate` runs. Nothing is started.
 func Check(f *config.File) error {
-	st, err := build(f, nil, slog.New(slog.DiscardHandler))
+	st, err := build(f, nil, slog.New(slog.DiscardHandler), nil)
 	if err != nil {
 		return f.Locate(err)
 	}
@@ -74,7 +79,7 @@ func (g *Gateway) Reload(f *config.File) error {
 	if prev == nil {
 		return fmt.Errorf("proxy: gateway is closed")
 	}
-	st, err := build(f, prev, g.logger)
+	st, err := build(f, prev, g.logger, g.metrics)
 	if err != nil {
 		return f.Locate(err)
 	}

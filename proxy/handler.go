@@ -10,6 +10,7 @@ import (
 
 	"github.com/portico-gw/portico/accesslog"
 	"github.com/portico-gw/portico/limits"
+	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/pool"
 	"github.com/portico-gw/portico/router"
 	"github.com/portico-gw/portico/view"
@@ -43,6 +44,7 @@ type scratch struct {
 	consumer   string
 	challenge  string
 	limited    bool
+	metrics    *metrics.Route
 	route      string
 	target     string
 	errWord    string
@@ -56,7 +58,7 @@ var scratchPool = sync.Pool{New: func() any { return new(scratch) }}
 func (sc *scratch) reset() {
 	sc.host, sc.path, sc.rawQuery = sc.host[:0], sc.path[:0], nil
 	sc.route, sc.target, sc.errWord, sc.upstreamNs = "", "", "", 0
-	sc.consumer, sc.challenge, sc.limited = "", "", false
+	sc.consumer, sc.challenge, sc.limited, sc.metrics = "", "", false, nil
 	sc.view = view.Request{}
 	sc.query.req = nil
 }
@@ -102,7 +104,25 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
 	} else {
 		ctx.Response.Header.SetBytesV("X-Request-Id", sc.id)
 	}
-	g.logAccess(ctx, sc, start)
+	elapsed := time.Since(start)
+	g.observe(sc, ctx.Response.StatusCode(), status, elapsed)
+	g.logAccess(ctx, sc, start, elapsed)
+}
+
+// observe records the request in the metrics: under its route, or under
+// the no-route label when it was refused before routing.
+func (g *Gateway) observe(sc *scratch, status, gatewayStatus int, elapsed time.Duration) {
+	if g.metrics == nil {
+		return
+	}
+	rt := sc.metrics
+	if rt == nil {
+		rt = g.metrics.NoRoute()
+	}
+	rt.Observe(status, elapsed, sc.upstreamNs)
+	if sc.upstreamNs > 0 && gatewayStatus >= 502 {
+		rt.UpstreamError(gatewayStatus)
+	}
 }
 
 // forward does everything between a parsed request and a response from
@@ -170,6 +190,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 		return fasthttp.StatusMethodNotAllowed
 	}
 	sc.route = r.name
+	sc.metrics = r.metrics
 
 	// The caller's real address, for policy steps and forwarding headers.
 	peer := peerAddr(ctx)
@@ -418,7 +439,7 @@ func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
 }
 
 // logAccess hands the request's record to the access log, which copies it.
-func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, sc *scratch, start time.Time) {
+func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, sc *scratch, start time.Time, elapsed time.Duration) {
 	if g.access == nil {
 		return
 	}
@@ -434,7 +455,7 @@ func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, sc *scratch, start time.Ti
 		Status:           ctx.Response.StatusCode(),
 		BytesIn:          int64(len(ctx.Request.Header.RawHeaders())) + int64(max(ctx.Request.Header.ContentLength(), 0)),
 		BytesOut:         int64(max(ctx.Response.Header.ContentLength(), 0)),
-		Duration:         time.Since(start),
+		Duration:         elapsed,
 		UpstreamDuration: sc.upstreamNs,
 		Route:            sc.route,
 		Target:           sc.target,

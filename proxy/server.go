@@ -84,13 +84,16 @@ func (g *Gateway) frontError(ctx *fasthttp.RequestCtx, err error) {
 	}
 	id := g.ids.appendNext(nil)
 	writeError(ctx, status, errorWord(status), id)
+	if g.metrics != nil {
+		g.metrics.NoRoute().Observe(status, 0, 0)
+	}
 	if g.access != nil {
 		sc := scratchPool.Get().(*scratch)
 		sc.reset()
 		sc.errWord = errorWord(status)
 		sc.id = append(sc.id[:0], id...)
 		sc.view.ClientIP = peerAddr(ctx)
-		g.logAccess(ctx, sc, time.Now())
+		g.logAccess(ctx, sc, time.Now(), 0)
 		scratchPool.Put(sc)
 	}
 }

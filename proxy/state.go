@@ -13,6 +13,7 @@ import (
 	"github.com/portico-gw/portico/cors"
 	"github.com/portico-gw/portico/eventloop"
 	"github.com/portico-gw/portico/limits"
+	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/pool"
 	"github.com/portico-gw/portico/router"
 )
@@ -42,6 +43,7 @@ type route struct {
 	access    *auth.RoutePolicy   // nil: global IP rules only
 	cors      *cors.Policy        // nil: no CORS handling
 	limit     *limits.RoutePolicy // nil: no limits apply
+	metrics   *metrics.Route      // nil: metrics off
 }
 
 // staticResponse is a route's own answer (deny, maintenance, redirect).
@@ -55,7 +57,7 @@ type staticResponse struct {
 // reused, so a reload keeps their warm connections and health state.
 // Problems found here are *config.Error values keyed by the TOML path; the
 // caller locates them in the file.
-func build(f *config.File, prev *state, logger *slog.Logger) (*state, error) {
+func build(f *config.File, prev *state, logger *slog.Logger, reg *metrics.Registry) (*state, error) {
 	trusted, err := parseTrusted(f.Server.TrustedProxies)
 	if err != nil {
 		return nil, config.Errorf("server.trusted_proxies", "%v", err)
@@ -85,7 +87,7 @@ func build(f *config.File, prev *state, logger *slog.Logger) (*state, error) {
 		st.closeNew(prev)
 		return nil, err
 	}
-	if err := st.buildRoutes(f); err != nil {
+	if err := st.buildRoutes(f, reg); err != nil {
 		st.closeNew(prev)
 		return nil, err
 	}
@@ -124,7 +126,7 @@ func (st *state) buildUpstreams(f *config.File, prev *state, logger *slog.Logger
 	return errors.Join(errs...)
 }
 
-func (st *state) buildRoutes(f *config.File) error {
+func (st *state) buildRoutes(f *config.File, reg *metrics.Registry) error {
 	specs := make([]router.Route[*route], 0, len(f.Routes))
 	for _, name := range sortedKeys(f.Routes) {
 		rc := f.Routes[name]
@@ -138,6 +140,9 @@ func (st *state) buildRoutes(f *config.File) error {
 			limit:     st.limits.Route(name),
 		}
 		r.cors = st.auth.CORS(r.access)
+		if reg != nil {
+			r.metrics = reg.Route(name)
+		}
 		if rc.Respond != nil {
 			r.respond = compileRespond(rc.Respond)
 		} else {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/portico-gw/portico/admin"
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/proxy"
 	"github.com/valyala/fasthttp"
 )
@@ -17,7 +18,7 @@ type adminHandle struct {
 }
 
 // startAdmin starts the admin API when [admin] listen is set.
-func startAdmin(g *proxy.Gateway, f *config.File, path string, logger *slog.Logger) (*adminHandle, error) {
+func startAdmin(g *proxy.Gateway, f *config.File, reg *metrics.Registry, logger *slog.Logger) (*adminHandle, error) {
 	h := &adminHandle{reloads: make(chan chan error)}
 	if f.Admin.Listen == "" {
 		return h, nil
@@ -28,6 +29,7 @@ func startAdmin(g *proxy.Gateway, f *config.File, path string, logger *slog.Logg
 		return <-done
 	}
 	extra := map[string]fasthttp.RequestHandler{
+		"/metrics": reg.Handler(),
 		"/usage": func(ctx *fasthttp.RequestCtx) {
 			ctx.SetContentType("application/json")
 			if err := g.UsageJSON(ctx); err != nil {

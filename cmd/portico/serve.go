@@ -14,6 +14,7 @@ import (
 
 	"github.com/portico-gw/portico/accesslog"
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/proxy"
 )
 
@@ -51,7 +52,11 @@ func serve(ctx context.Context, f *config.File, path string, logger *slog.Logger
 	}
 	defer access.Close()
 
-	g, err := proxy.New(f, proxy.Options{Logger: logger, AccessLog: access, TLS: f.Server.TLS != nil})
+	reg := metrics.New()
+	reg.AddGauge("portico_access_log_dropped_records", "Access log records dropped because the ring was full.",
+		func() float64 { return float64(access.Dropped()) })
+	g, err := proxy.New(f, proxy.Options{Logger: logger, AccessLog: access,
+		TLS: f.Server.TLS != nil, Metrics: reg})
 	if err != nil {
 		return err
 	}
@@ -69,7 +74,7 @@ func serve(ctx context.Context, f *config.File, path string, logger *slog.Logger
 	serveErr := make(chan error, 1)
 	go func() { serveErr <- fe.Serve(ln) }()
 
-	adm, err := startAdmin(g, f, path, logger)
+	adm, err := startAdmin(g, f, reg, logger)
 	if err != nil {
 		ln.Close()
 		return err
