@@ -80,11 +80,10 @@ type Config struct {
 	ConnectTimeout time.Duration
 	// ResponseTimeout is the whole exchange's budget when Do gets no
 	// timeout of its own (sending, waiting, reading the response). With
-	// StreamResponseBody it keeps running while the caller reads the
-	// body, so a download that takes longer is cut off. Default 30s.
-	//
-	// TODO: no separate idle timeout between body reads; long streamed
-	// downloads need a route timeout longer than the whole transfer.
+	// StreamResponseBody it bounds the exchange up to the response
+	// header; a streamed body then gets the same duration as an idle
+	// timeout between reads, so a long download goes on while a stalled
+	// one is cut off. Default 30s.
 	ResponseTimeout time.Duration
 	// IdleTimeout closes keep-alive connections idle for longer. Keep it
 	// below the upstream's own keep-alive timeout. Default 60s.
@@ -131,8 +130,10 @@ type Config struct {
 	// not io.EOF, so the event-loop transport supplies one.
 	Classify func(error) int
 	// StreamResponseBody makes Do return once the response header is
-	// read; the body is then resp.BodyStream and the caller must close
-	// it. Memory stays bounded for big downloads.
+	// read when the body is over 64 KiB or of unknown length (chunked,
+	// or until the upstream closes); the body is then resp.BodyStream
+	// and the caller must close it. Memory stays bounded for big
+	// downloads. Smaller bodies are read into the response as usual.
 	StreamResponseBody bool
 
 	// Logger receives health transitions; nil discards them.

@@ -26,10 +26,18 @@ import (
 // closed after it was written fails with ErrClosed: it may have been
 // acted on.
 //
+// With StreamResponseBody, a body of unknown length or over 64 KiB is
+// not read: resp gets a body stream that reads it from the connection,
+// with timeout as the longest wait between reads. The caller must read
+// and close it (Response.CloseBodyStream; the fasthttp server does so
+// after writing the body): a body read to its end gives the connection
+// back to the pool, anything else closes it. Its read errors are the
+// package's sentinels. Smaller bodies with a Content-Length are read
+// into resp as without streaming.
+//
 // Do returns the target of the last attempt (nil if none was usable)
-// and nil or one of the package's sentinel errors. With
-// StreamResponseBody the caller must close resp's body stream. Do
-// allocates nothing in steady state and is safe for concurrent use.
+// and nil or one of the package's sentinel errors. Do allocates nothing
+// in steady state, streamed or not, and is safe for concurrent use.
 func (u *Upstream) Do(req *fasthttp.Request, resp *fasthttp.Response, hash uint64,
 	timeout time.Duration) (*Target, error) {
 	if timeout <= 0 {
@@ -52,7 +60,7 @@ func (u *Upstream) Do(req *fasthttp.Request, resp *fasthttp.Response, hash uint6
 		tried |= t.bit
 		last = t
 
-		err = u.attempt(t, req, resp, deadline)
+		err = u.attempt(t, req, resp, deadline, timeout, retryClosed)
 		if err == nil {
 			return t, nil
 		}
@@ -86,15 +94,19 @@ func (u *Upstream) SetHost(h *fasthttp.RequestHeader, t *Target) {
 	}
 }
 
-// attempt sends req to t once (plus the HostClient's own stale
-// connection retry) and records the outcome for passive ejection.
+// attempt sends req to t (once more on a fresh connection if the first
+// was stale; see roundTrip) and records the outcome for passive ejection
+// and least-outstanding counting. A streamed body stays outstanding
+// until its stream is closed.
 func (u *Upstream) attempt(t *Target, req *fasthttp.Request, resp *fasthttp.Response,
-	deadline time.Time) *Error {
+	deadline time.Time, idle time.Duration, retryClosed bool) *Error {
 	u.SetHost(&req.Header, t)
 
 	t.outstanding.Add(1)
-	raw := t.hc.DoDeadline(req, resp, deadline)
-	t.outstanding.Add(-1)
+	raw := t.roundTrip(req, resp, deadline, idle, retryClosed)
+	if _, streamed := resp.BodyStream().(*bodyStream); raw != nil || !streamed {
+		t.outstanding.Add(-1)
+	}
 	if u.closed.Load() {
 		// Close has run: do not keep the connection this request used.
 		t.hc.CloseIdleConnections()
@@ -135,12 +147,13 @@ func retryable(err *Error, retryClosed bool) bool {
 	return false
 }
 
-// prepare makes req sendable by a HostClient: the Host header is what
-// gets sent (not the parsed URI's host), and the scheme is plain http
-// even when the client came in over TLS, since HostClient refuses a
-// request whose scheme differs from its own.
+// prepare makes req ready to be written to a target: the Host header is
+// what gets sent (not the parsed URI's host), the path goes out as the
+// client wrote it, and the scheme is plain http even when the client came
+// in over TLS, as targets are plain HTTP.
 func prepare(req *fasthttp.Request) {
 	req.UseHostHeader = true
+	req.URI().DisablePathNormalizing = true
 	uri := req.URI()
 	if s := uri.Scheme(); len(s) != 4 || string(s) != "http" {
 		uri.SetScheme("http")

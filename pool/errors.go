@@ -95,8 +95,8 @@ func classify(err error, hook func(error) int) *Error {
 	switch {
 	case err == errStale:
 		// Nothing was written: as safe to retry elsewhere as a failed
-		// connect. HostClient does not retry requests with a body
-		// stream, so this reaches Do for those.
+		// connect. It reaches Do when the fresh connection of the
+		// same-target retry was found closed too.
 		return ErrConnect
 	case errors.Is(err, fasthttp.ErrNoFreeConns):
 		return ErrPoolFull

@@ -148,7 +148,11 @@ func serveOnce(c net.Conn, barrier *sync.WaitGroup, closed chan<- struct{}) {
 	if err != nil {
 		return
 	}
-	_, _ = c.Write([]byte("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"))
+	answer := "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	if req.Header.IsHead() {
+		answer = answer[:len(answer)-2]
+	}
+	_, _ = c.Write([]byte(answer))
 }
 
 // dropSecondBackend is a raw TCP upstream that answers the first request

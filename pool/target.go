@@ -20,10 +20,8 @@ type Target struct {
 	up  *Upstream
 	hc  *fasthttp.HostClient
 
-	// outstanding counts requests in Do right now (least_outstanding).
-	// TODO: with StreamResponseBody the count drops when the header is
-	// read, not when the body is done; least_outstanding then undercounts
-	// targets serving long downloads.
+	// outstanding counts requests in Do right now, and streamed bodies
+	// not yet closed (least_outstanding).
 	outstanding atomic.Int64
 	// healthy is the active health check's verdict; true without checks.
 	healthy atomic.Bool
@@ -62,25 +60,20 @@ func (t *Target) available() bool {
 }
 
 // newHostClient builds the target's connection pool from the settings.
-// Per-request deadlines come from Do (DoDeadline sets a field on the
-// request; it starts no goroutine and allocates nothing in v1.79).
+// Do runs the exchange itself (see exchange) on the connections, readers
+// and writers the HostClient pools; the HostClient's own request methods
+// are not used.
 func newHostClient(s *settings, addr string,
 	dial fasthttp.DialFuncWithTimeout) *fasthttp.HostClient {
-	hc := &fasthttp.HostClient{
-		Addr:                          addr,
-		DialTimeout:                   dial,
-		ConnPoolStrategy:              fasthttp.LIFO,
-		MaxConns:                      s.MaxConnsPerTarget,
-		MaxIdleConnDuration:           s.IdleTimeout,
-		MaxConnWaitTimeout:            s.QueueTimeout,
-		ReadBufferSize:                s.MaxResponseHeaderBytes,
-		MaxIdemponentCallAttempts:     2,
-		DisableHeaderNamesNormalizing: true,
-		DisablePathNormalizing:        true,
-		NoDefaultUserAgentHeader:      true,
-		StreamResponseBody:            s.StreamResponseBody,
+	return &fasthttp.HostClient{
+		Addr:                addr,
+		DialTimeout:         dial,
+		ConnPoolStrategy:    fasthttp.LIFO,
+		MaxConns:            s.MaxConnsPerTarget,
+		MaxIdleConnDuration: s.IdleTimeout,
+		MaxConnWaitTimeout:  s.QueueTimeout,
+		ReadBufferSize:      s.MaxResponseHeaderBytes,
 	}
-	return hc
 }
 
 // Dial opens a new connection to the target with the upstream's dialer
@@ -129,29 +122,6 @@ func (t *Target) dialRaw(addr string, timeout time.Duration) (net.Conn, error) {
 		return nil, &dialError{err: err}
 	}
 	return c, nil
-}
-
-// retryIfErr is the HostClient's retry rule. A request whose connection
-// turned out closed before anything was written (errStale) is sent once
-// more, whatever its method. An idempotent request that failed because
-// the connection was closed or reset later on (typically a keep-alive
-// connection the upstream closed while it sat idle) is sent once more
-// too. The idle connections are dropped first: with LIFO the others are
-// older, so most likely stale as well, and the retry then gets a fresh
-// connection.
-func (t *Target) retryIfErr(req *fasthttp.Request, _ int, err error) (resetTimeout, retry bool) {
-	if err == errStale {
-		t.hc.CloseIdleConnections()
-		return false, true
-	}
-	if !idempotent(req) || isTimeout(err) {
-		return false, false
-	}
-	if !isClosed(err) && classify(err, t.up.set.Classify) != ErrClosed {
-		return false, false
-	}
-	t.hc.CloseIdleConnections()
-	return false, true
 }
 
 // succeeded records a request that got a response below 500.

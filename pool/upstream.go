@@ -71,7 +71,6 @@ func New(cfg Config) (*Upstream, error) {
 		}
 		t.healthy.Store(true)
 		t.hc = newHostClient(&u.set, tc.Addr, t.dial)
-		t.hc.RetryIfErr = t.retryIfErr
 		u.targets[i] = t
 	}
 	u.bal, err = newBalancer(s.Balance, u.targets)
