@@ -65,7 +65,7 @@ func BenchmarkTakeAt(b *testing.B) {
 // hot key, and a sync.Map of them made up front for many keys.
 func BenchmarkXRate(b *testing.B) {
 	b.Run("single_key", func(b *testing.B) {
-		lim := rate.NewLimiter(rate.Inf, 1)
+		lim := rate.NewLimiter(1e9, 1e9)
 		b.ReportAllocs()
 		b.ResetTimer()
 		b.RunParallel(func(pb *testing.PB) {
