@@ -18,7 +18,8 @@ const (
 )
 
 // errMarkers reports a BENCHMARKS.md whose markers are missing or out of
-// order; the file is left alone rather than guessed at.
+// order, or a section that holds a marker itself; the file is left alone
+// rather than guessed at.
 var errMarkers = errors.New("harness: BENCHMARKS.md markers missing or out of order")
 
 // benchmarksIntro starts a BENCHMARKS.md that does not exist yet.
@@ -96,7 +97,8 @@ func replaceSection(doc, section []byte) ([]byte, error) {
 	s := string(doc)
 	i := strings.Index(s, MarkBegin)
 	j := strings.Index(s, MarkEnd)
-	if i < 0 || j < i || strings.Count(s, MarkBegin) != 1 || strings.Count(s, MarkEnd) != 1 {
+	if i < 0 || j < i || strings.Count(s, MarkBegin) != 1 || strings.Count(s, MarkEnd) != 1 ||
+		bytes.Contains(section, []byte(MarkBegin)) || bytes.Contains(section, []byte(MarkEnd)) {
 		return nil, errMarkers
 	}
 	var b bytes.Buffer

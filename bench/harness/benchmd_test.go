@@ -24,6 +24,9 @@ func TestReplaceSection(t *testing.T) {
 		{name: "reversed", doc: MarkEnd + MarkBegin, wantErr: true},
 		{name: "twice", doc: MarkBegin + MarkEnd + MarkBegin + MarkEnd, wantErr: true},
 	}
+	if _, err := replaceSection([]byte(MarkBegin+MarkEnd), []byte(MarkEnd)); !errors.Is(err, errMarkers) {
+		t.Errorf("replaceSection with a marker in the section: error = %v, want %v", err, errMarkers)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, err := replaceSection([]byte(tt.doc), []byte("\nNEW\n\n"))
@@ -82,4 +85,37 @@ func TestParseCPUInfo(t *testing.T) {
 	if n != 2 || model != "AMD EPYC 7B13" {
 		t.Errorf("parseCPUInfo = %d, %q, want 2, %q", n, model, "AMD EPYC 7B13")
 	}
+}
+
+func FuzzReplaceSection(f *testing.F) {
+	f.Add("# B\n"+MarkBegin+"\nold\n"+MarkEnd+"\n", "new")
+	f.Add(MarkEnd+MarkBegin, "x")
+	f.Add("", "")
+	f.Fuzz(func(t *testing.T, doc, section string) {
+		out, err := replaceSection([]byte(doc), []byte(section))
+		if err != nil {
+			return
+		}
+		// The text outside the markers is kept byte for byte, and the
+		// result can be rewritten again.
+		if _, err := replaceSection(out, []byte(section)); err != nil {
+			t.Errorf("second replaceSection(%q) error: %v", out, err)
+		}
+		s := string(out)
+		i, j := strings.Index(doc, MarkBegin), strings.Index(doc, MarkEnd)
+		if !strings.HasPrefix(s, doc[:i+len(MarkBegin)]) || !strings.HasSuffix(s, doc[j:]) {
+			t.Errorf("replaceSection(%q, %q) = %q: outside text changed", doc, section, s)
+		}
+	})
+}
+
+func FuzzParseCPUInfo(f *testing.F) {
+	f.Add("processor\t: 0\nmodel name\t: X\n")
+	f.Add(":\n:::\nprocessor")
+	f.Fuzz(func(t *testing.T, data string) {
+		n, _ := parseCPUInfo([]byte(data))
+		if n < 0 || n > strings.Count(data, "processor") {
+			t.Errorf("parseCPUInfo(%q) counted %d processors", data, n)
+		}
+	})
 }
