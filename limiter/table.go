@@ -14,6 +14,14 @@ const (
 	keyEmpty = 0
 	keyTomb  = 1
 
+	// wrapWindows is how long after its expiry a counter's 8-bit window
+	// index may have wrapped around (256 windows after its last use, 2
+	// of them before expiry). Sweeping frees such counters long before;
+	// the check keeps a Table that is never swept correct too. Checking
+	// expiry itself instead would race with the first decision of a
+	// window, which stores the new expiry after its compare-and-swap.
+	wrapWindows = 254
+
 	// maxProbe bounds the linear probe of one lookup, so a decision costs
 	// a bounded number of cache lines even in a crowded shard.
 	maxProbe = 32
@@ -220,7 +228,8 @@ func take(e *entry, key uint64, w *Window, now int64) (Result, bool) {
 	for {
 		old := e.state.Load()
 		curr, prev := countsAt(old, w.Index)
-		if e.expire.Load() <= now {
+		if now-e.expire.Load() >= wrapWindows*w.Length {
+			// The 8-bit index wrapped: the word is 256 windows old.
 			curr, prev = 0, 0
 		}
 		rc, rp := countsAt(e.remote.Load(), w.Index)

@@ -258,3 +258,26 @@ func TestConcurrentExact(t *testing.T) {
 		})
 	}
 }
+
+func TestIndexWrap(t *testing.T) {
+	tests := []struct {
+		name  string
+		later time.Duration
+		want  bool
+	}{
+		{name: "same window", later: 0, want: false},
+		{name: "256 windows later", later: 256 * time.Second, want: true},
+		{name: "512 windows later", later: 512 * time.Second, want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			// Never swept, so the old counter is still in its slot.
+			tb := newTable(t, Config{MaxKeys: 8, Shards: 1})
+			tb.TakeAt(3, SlidingAt(1, time.Second, t0), t0)
+			now := t0.Add(tt.later)
+			if r := tb.TakeAt(3, SlidingAt(1, time.Second, now), now); r.Allowed != tt.want {
+				t.Errorf("TakeAt %v later = %+v, want allowed %v", tt.later, r, tt.want)
+			}
+		})
+	}
+}

@@ -26,7 +26,7 @@ func pack(idx int64, curr, prev uint64) uint64 {
 // countsAt returns the current and previous window counts of word s as
 // seen from window idx: a word one window old has its current count moved
 // to previous, an older one counts nothing. Only the low 8 bits of the
-// index are stored; the entry's expiry rules out a word 256 windows old.
+// index are stored; see wrapWindows for a word 256 windows old.
 func countsAt(s uint64, idx int64) (curr, prev uint64) {
 	switch uint8(idx) - uint8(s>>idxShift) {
 	case 0:
