@@ -107,6 +107,46 @@ func TestAppendBody(t *testing.T) {
 	}
 }
 
+// TestRejectedReload checks that closing a new Engine whose reload was
+// rejected hands the counters back to the old one, which keeps them.
+func TestRejectedReload(t *testing.T) {
+	tests := []struct {
+		name     string
+		closeOld bool // the reload went through: the old Engine closes first
+	}{
+		{name: "rejected, old engine keeps counting"},
+		{name: "accepted, old engine closed first", closeOld: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e1, err := New(parse(t, plansTOML), nil, quietLogger())
+			if err != nil {
+				t.Fatal(err)
+			}
+			e2, err := New(parse(t, plansTOML), e1, quietLogger())
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.closeOld {
+				e1.Close()
+				e2.Close()
+				if !e2.back.(*local).closed() {
+					t.Error("backend still running after both Engines closed")
+				}
+				return
+			}
+			e2.Close()
+			if e1.back.(*local).closed() {
+				t.Fatal("closing the rejected Engine stopped the old one's counters")
+			}
+			e1.Close()
+			if !e1.back.(*local).closed() {
+				t.Error("backend still running after both Engines closed")
+			}
+		})
+	}
+}
+
 func TestUsageSurvivesReload(t *testing.T) {
 	e1 := newEngine(t, plansTOML, nil)
 	v := request("10.0.0.1")

@@ -28,6 +28,10 @@ type Engine struct {
 	mu       sync.Mutex
 	ownsBack bool // false once a newer Engine took the backend over
 	closed   bool
+	// from is the Engine the backend was taken from while that one is
+	// open; Close hands the backend back to it, for a reload that failed
+	// after New.
+	from *Engine
 }
 
 // New compiles the plans, consumers, route limits and [limiter] table of
@@ -50,7 +54,9 @@ func New(f *config.File, prev *Engine, logger *slog.Logger) (*Engine, error) {
 		keyHdr: f.Auth.KeyHeader, keyQuery: f.Auth.KeyQuery}
 	if prev != nil {
 		e.usage = prev.usage
-		e.back = prev.takeBackend(bc)
+		if e.back = prev.takeBackend(bc); e.back != nil {
+			e.from = prev
+		}
 	}
 	if e.usage == nil {
 		e.usage = newUsageStore()
@@ -79,8 +85,10 @@ func (e *Engine) takeBackend(bc backendConfig) counter {
 }
 
 // Close stops the Engine's background work and releases its counters
-// unless a newer Engine took them over. Decisions after Close still run,
-// on counters that are no longer swept or synced.
+// unless a newer Engine took them over. When e took its counters from an
+// Engine that is still open (a reload rejected after New), they go back
+// to that one instead. Decisions after Close still run, on counters that
+// may no longer be swept or synced.
 func (e *Engine) Close() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
@@ -88,9 +96,27 @@ func (e *Engine) Close() {
 		return
 	}
 	e.closed = true
-	if e.ownsBack {
-		e.back.close()
+	from := e.from
+	e.from = nil // keep no chain of old Engines alive
+	if !e.ownsBack {
+		return
 	}
+	if from != nil && from.giveBack(e.back) {
+		return
+	}
+	e.back.close()
+}
+
+// giveBack returns the backend to e when e is still open, and reports
+// whether it did.
+func (e *Engine) giveBack(b counter) bool {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if e.closed || e.back != b {
+		return false
+	}
+	e.ownsBack = true
+	return true
 }
 
 // Stats is a snapshot of an Engine's counters, for metrics.

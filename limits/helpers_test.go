@@ -113,3 +113,14 @@ func errorKeys(err error) string {
 	}
 	return strings.Join(keys, "\n")
 }
+
+
+// closed reports whether the backend's close ran.
+func (l *local) closed() bool {
+	select {
+	case <-l.done:
+		return true
+	default:
+		return false
+	}
+}
