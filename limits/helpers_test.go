@@ -114,7 +114,6 @@ func errorKeys(err error) string {
 	return strings.Join(keys, "\n")
 }
 
-
 // closed reports whether the backend's close ran.
 func (l *local) closed() bool {
 	select {
