@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/portico-gw/portico/accesslog"
+	"github.com/portico-gw/portico/cors"
 	"github.com/portico-gw/portico/limits"
 	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/pool"
@@ -45,6 +46,7 @@ type scratch struct {
 	challenge  string
 	limited    bool
 	metrics    *metrics.Route
+	cors       *cors.Policy // set when a refusal must carry CORS headers
 	route      string
 	target     string
 	errWord    string
@@ -59,6 +61,7 @@ func (sc *scratch) reset() {
 	sc.host, sc.path, sc.rawQuery = sc.host[:0], sc.path[:0], nil
 	sc.route, sc.target, sc.errWord, sc.upstreamNs = "", "", "", 0
 	sc.consumer, sc.challenge, sc.limited, sc.metrics = "", "", false, nil
+	sc.cors = nil
 	sc.view = view.Request{}
 	sc.query.req = nil
 }
@@ -95,6 +98,10 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
 			sc.errWord = errorWord(status)
 		}
 		writeError(ctx, status, sc.errWord, sc.id)
+		if sc.cors != nil {
+			// Browsers read a refusal only when it carries CORS headers.
+			sc.cors.Handle(&sc.view, &ctx.Response.Header)
+		}
 		switch status {
 		case fasthttp.StatusMethodNotAllowed:
 			ctx.Response.Header.SetBytesV("Allow", sc.allow)
@@ -217,7 +224,9 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	// client sent are dropped here whatever the route.
 	res := st.auth.CheckAt(r.access, &sc.view, sc.now)
 	sc.consumer = res.Consumer
+	sc.view.KeyHash = res.KeyHash
 	if res.Status != 0 {
+		sc.cors = r.cors
 		sc.errWord, sc.challenge = res.Reason, res.Challenge
 		return res.Status
 	}
@@ -227,6 +236,9 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 		sc.decision = st.limits.CheckAt(r.limit, &sc.view, res.Consumer, sc.now)
 		if !sc.decision.Allowed() {
 			writeLimited(ctx, sc)
+			if r.cors != nil {
+				r.cors.Handle(&sc.view, &ctx.Response.Header)
+			}
 			return 0
 		}
 	}

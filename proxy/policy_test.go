@@ -55,6 +55,9 @@ anonymous = true
 [routes.browser]
 path = "/browser"
 upstream = "a"
+[routes.browser.access]
+anonymous = true
+deny_cidrs = ["203.0.113.0/24"]
 [routes.browser.cors]
 origins = ["https://app.example"]
 methods = ["GET", "POST"]
@@ -180,6 +183,16 @@ func TestCallersAndLimits(t *testing.T) {
 				expectStatus(t, resp, 200)
 				if got := resp.Header.Peek("Access-Control-Allow-Origin"); got != nil {
 					t.Errorf("Allow-Origin = %q for an unlisted origin", got)
+				}
+			},
+		},
+		{
+			name: "CORS headers on a refusal",
+			reqs: []string{"GET /browser HTTP/1.1\r\nHost: x\r\nOrigin: https://app.example\r\nX-Forwarded-For: 203.0.113.7\r\n\r\n"},
+			check: func(t *testing.T, resp *fasthttp.Response, up *upstream) {
+				expectStatus(t, resp, 403)
+				if got := string(resp.Header.Peek("Access-Control-Allow-Origin")); got != "https://app.example" {
+					t.Errorf("Allow-Origin on 403 = %q", got)
 				}
 			},
 		},

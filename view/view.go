@@ -43,6 +43,11 @@ type Request struct {
 	Query    Args
 	// Route is the name of the matched route, or empty before routing.
 	Route string
+	// KeyHash identifies the API key that authenticated the request, 0
+	// when none did. The auth step sets it; later steps (limits keyed by
+	// api_key) use it because the key itself is removed before
+	// forwarding.
+	KeyHash uint64
 }
 
 // ResponseHeader is the part of a response's header block that policy
