@@ -26,15 +26,42 @@ const (
 	modeStrict = "strict"
 )
 
-// counter is where counts live: this process, or Redis with this process
-// as fallback. Implementations are safe for concurrent use.
-type counter interface {
-	// takeAt counts one request for key in w if it fits.
-	takeAt(key uint64, w limiter.Window, now time.Time) limiter.Result
-	// refund takes one counted request back.
-	refund(key uint64, w limiter.Window)
-	// close stops background work.
-	close()
+// batch is the checks of one request, gathered before anything is
+// counted so that a backend can count them all or none. It lives on the
+// caller's stack; backends are concrete types so that it stays there.
+type batch struct {
+	n     int
+	rules [maxChecks]*rule
+	keys  [maxChecks]uint64
+	wins  [maxChecks]limiter.Window
+	res   [maxChecks]limiter.Result
+}
+
+// backend is where counts live: this process, or Redis with this process
+// as fallback. It is safe for concurrent use.
+type backend struct {
+	loc *local
+	rd  *redisBackend // nil with backend "local"
+}
+
+// takeAll counts the request against every check of b if all of them
+// admit it, and fills b.res. It returns the index of the first refusing
+// check, or -1; results after that index are not filled.
+func (bk *backend) takeAll(b *batch, now time.Time) int {
+	if bk.rd != nil {
+		if i, ok := bk.rd.takeAll(b, now); ok {
+			return i
+		}
+	}
+	return bk.loc.takeAll(b, now)
+}
+
+// close stops background work.
+func (bk *backend) close() {
+	if bk.rd != nil {
+		bk.rd.close()
+	}
+	bk.loc.close()
 }
 
 // backendConfig is the compiled [limiter] table with defaults applied. It
@@ -112,16 +139,16 @@ func compileBackend(l config.Limiter) (backendConfig, error) {
 }
 
 // newBackend builds the counters bc describes.
-func newBackend(bc backendConfig, logger *slog.Logger) (counter, error) {
+func newBackend(bc backendConfig, logger *slog.Logger) (*backend, error) {
 	tab, err := limiter.New(bc.table)
 	if err != nil {
 		return nil, err
 	}
-	loc := newLocal(tab)
-	if !bc.redis {
-		return loc, nil
+	bk := &backend{loc: newLocal(tab)}
+	if bc.redis {
+		bk.rd = newRedis(bc, bk.loc, logger)
 	}
-	return newRedis(bc, loc, logger), nil
+	return bk, nil
 }
 
 // local keeps the counts in this process.
@@ -153,11 +180,26 @@ func (l *local) sweep() {
 	}
 }
 
-func (l *local) takeAt(key uint64, w limiter.Window, now time.Time) limiter.Result {
-	return l.tab.TakeAt(key, w, now)
+// takeAll counts b's checks one by one and, at the first refusal, takes
+// back the ones already counted; see backend.takeAll. A caller that finds
+// the table full is counted on the rule's shared overflow counter.
+func (l *local) takeAll(b *batch, now time.Time) int {
+	for i := 0; i < b.n; i++ {
+		r := l.tab.TakeAt(b.keys[i], b.wins[i], now)
+		if r.Full {
+			b.keys[i] = b.rules[i].overflow
+			r = l.tab.TakeAt(b.keys[i], b.wins[i], now)
+		}
+		b.res[i] = r
+		if !r.Allowed {
+			for j := 0; j < i; j++ {
+				l.tab.RefundAt(b.keys[j], b.wins[j])
+			}
+			return i
+		}
+	}
+	return -1
 }
-
-func (l *local) refund(key uint64, w limiter.Window) { l.tab.RefundAt(key, w) }
 
 func (l *local) close() {
 	close(l.stop)
@@ -166,9 +208,3 @@ func (l *local) close() {
 
 // joinErrs joins the non-nil errors of a and b.
 func joinErrs(a, b error) error { return errors.Join(a, b) }
-
-// Compile-time checks that the backends are counters.
-var (
-	_ counter = (*local)(nil)
-	_ counter = (*redisBackend)(nil)
-)

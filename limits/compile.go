@@ -65,9 +65,10 @@ type rule struct {
 
 // plan is one compiled [plans.NAME].
 type plan struct {
-	name  string
-	rules []*rule
-	quota *rule
+	name   string
+	rules  []*rule
+	quota  *rule
+	quotas []*rule // quota alone, or empty
 }
 
 // RoutePolicy is the compiled limit policy of one route, from
@@ -226,7 +227,7 @@ func compile(f *config.File) (*compiled, error) {
 		}
 		if q := f.Plans[name].Quota; q != nil {
 			r, es := compileQuota(q, name, at+".quota")
-			p.quota = r
+			p.quota, p.quotas = r, []*rule{r}
 			errs = append(errs, es...)
 		}
 		c.plans[name] = p

@@ -20,8 +20,6 @@ const (
 // check is one limit or quota a request was counted against.
 type check struct {
 	r         *rule
-	key       uint64
-	counted   bool
 	remaining int64
 	resetSec  int64 // seconds until the window ends, or until retry
 	windowSec int64
@@ -44,15 +42,15 @@ type Decision struct {
 	buf      [1024]byte
 }
 
-// add records one check. Results of a full table never reach here
-// unrefused, see Engine.checkRule.
-func (d *Decision) add(r *rule, key uint64, w limiter.Window, res limiter.Result, now time.Time) {
-	if d.n == maxChecks {
-		panic("BUG: limits: more checks than a Decision holds")
-	}
+// add records one check. uncounted marks an admitting check whose count
+// was not kept because a later one refused: one more request remains.
+func (d *Decision) add(r *rule, w limiter.Window, res limiter.Result, uncounted bool) {
 	c := &d.checks[d.n]
-	*c = check{r: r, key: key, counted: res.Allowed, remaining: res.Remaining,
+	*c = check{r: r, remaining: res.Remaining,
 		resetSec: ceilSec(res.Reset), windowSec: ceilSec(time.Duration(w.Length))}
+	if uncounted {
+		c.remaining = min(c.remaining+1, r.limit)
+	}
 	if !res.Allowed {
 		d.by = d.n
 		d.retrySec = max(ceilSec(res.RetryAfter), 1)

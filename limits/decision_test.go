@@ -130,17 +130,17 @@ func TestRejectedReload(t *testing.T) {
 			if tt.closeOld {
 				e1.Close()
 				e2.Close()
-				if !e2.back.(*local).closed() {
+				if !e2.back.loc.closed() {
 					t.Error("backend still running after both Engines closed")
 				}
 				return
 			}
 			e2.Close()
-			if e1.back.(*local).closed() {
+			if e1.back.loc.closed() {
 				t.Fatal("closing the rejected Engine stopped the old one's counters")
 			}
 			e1.Close()
-			if !e1.back.(*local).closed() {
+			if !e1.back.loc.closed() {
 				t.Error("backend still running after both Engines closed")
 			}
 		})

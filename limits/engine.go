@@ -18,7 +18,7 @@ import (
 // background work.
 type Engine struct {
 	c        *compiled
-	back     counter
+	back     *backend
 	backCfg  backendConfig
 	usage    *usageStore
 	logger   *slog.Logger
@@ -74,7 +74,7 @@ func New(f *config.File, prev *Engine, logger *slog.Logger) (*Engine, error) {
 
 // takeBackend hands e's counters to a newer Engine when its backend
 // config is the same, and returns nil otherwise.
-func (e *Engine) takeBackend(bc backendConfig) counter {
+func (e *Engine) takeBackend(bc backendConfig) *backend {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if !e.ownsBack || e.closed || e.backCfg != bc {
@@ -109,7 +109,7 @@ func (e *Engine) Close() {
 
 // giveBack returns the backend to e when e is still open, and reports
 // whether it did.
-func (e *Engine) giveBack(b counter) bool {
+func (e *Engine) giveBack(b *backend) bool {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	if e.closed || e.back != b {
@@ -142,16 +142,12 @@ type Stats struct {
 // request.
 func (e *Engine) Stats() Stats {
 	var st Stats
-	var ts limiter.Stats
-	switch b := e.back.(type) {
-	case *local:
-		ts = b.tab.Stats()
-	case *redisBackend:
-		ts = b.loc.tab.Stats()
-		st.Redis = true
-		st.RedisUp, st.RedisFallbacks = b.stats()
-	}
+	ts := e.back.loc.tab.Stats()
 	st.Keys, st.MaxKeys, st.TableFull = ts.Live, ts.MaxKeys, ts.Full
+	if rd := e.back.rd; rd != nil {
+		st.Redis = true
+		st.RedisUp, st.RedisFallbacks = rd.stats()
+	}
 	return st
 }
 
@@ -175,11 +171,11 @@ func (e *Engine) planFor(consumer string) *plan {
 }
 
 // CheckAt decides one request at now: v is the request, consumer the
-// caller's name from authentication ("" for anonymous). Every limit of the
-// caller's plan (or the route's plan) and of the route is counted, then
-// the plan's quota; a refused request is counted nowhere. It allocates
-// nothing with the local and synced backends. rp may be nil: everything
-// is allowed.
+// caller's name from authentication ("" for anonymous). The request is
+// counted against every limit of the caller's plan (or the route's plan)
+// and of the route, and against the plan's quota, only if all of them
+// admit it. It allocates nothing with the local and synced backends. rp
+// may be nil: everything is allowed.
 func (e *Engine) CheckAt(rp *RoutePolicy, v *view.Request, consumer string,
 	now time.Time) Decision {
 	var d Decision
@@ -191,67 +187,48 @@ func (e *Engine) CheckAt(rp *RoutePolicy, v *view.Request, consumer string,
 		p = e.planFor(consumer)
 	}
 
-	// Rate limits: the plan's, then the route's own.
-	ok := true
+	// Gather the checks: the plan's limits, the route's, the quota.
+	var b batch
+	quotaAt := -1
 	if p != nil {
-		ok = e.checkRules(&d, p.rules, rp, v, consumer, now)
+		e.gather(&b, p.rules, rp, v, consumer, now)
+		if p.quota != nil {
+			quotaAt = len(p.rules) + len(rp.rules)
+		}
 	}
-	if ok {
-		ok = e.checkRules(&d, rp.rules, rp, v, consumer, now)
+	e.gather(&b, rp.rules, rp, v, consumer, now)
+	if quotaAt >= 0 {
+		e.gather(&b, p.quotas, rp, v, consumer, now)
 	}
 
-	// The quota is only used by requests every limit admitted.
-	if ok && p != nil && p.quota != nil {
-		if ok = e.checkRule(&d, p.quota, rp, v, consumer, now); !ok {
+	// Count all or nothing, then record what the caller is shown.
+	refused := e.back.takeAll(&b, now)
+	last := b.n - 1
+	if refused >= 0 {
+		last = refused
+		d.outcome = outcomeLimited
+		if refused == quotaAt {
 			d.outcome = outcomeQuota
 		}
 	}
-	if !ok {
-		e.refund(&d, now)
+	for i := 0; i <= last; i++ {
+		d.add(b.rules[i], b.wins[i], b.res[i], refused >= 0 && i < refused)
 	}
 	rp.usage.count(consumer, d.outcome)
 	return d
 }
 
-// checkRules checks rules in order and stops at the first refusal.
-func (e *Engine) checkRules(d *Decision, rules []*rule, rp *RoutePolicy, v *view.Request,
-	consumer string, now time.Time) bool {
+// gather appends the checks of rules to b.
+func (e *Engine) gather(b *batch, rules []*rule, rp *RoutePolicy, v *view.Request,
+	consumer string, now time.Time) {
 	for _, r := range rules {
-		if !e.checkRule(d, r, rp, v, consumer, now) {
-			return false
+		if b.n == maxChecks {
+			panic("BUG: limits: more checks than a batch holds")
 		}
-	}
-	return true
-}
-
-// checkRule counts the request against one rule and records the result
-// in d. A caller that finds the table full is counted on the rule's
-// shared overflow counter instead.
-func (e *Engine) checkRule(d *Decision, r *rule, rp *RoutePolicy, v *view.Request,
-	consumer string, now time.Time) bool {
-	w := window(r, now)
-	key := e.keyOf(r, v, consumer, rp.name)
-	res := e.back.takeAt(key, w, now)
-	if res.Full {
-		key = r.overflow
-		res = e.back.takeAt(key, w, now)
-	}
-	d.add(r, key, w, res, now)
-	if !res.Allowed {
-		d.outcome = outcomeLimited
-		return false
-	}
-	return true
-}
-
-// refund takes back the counts of a refused request's admitted checks.
-func (e *Engine) refund(d *Decision, now time.Time) {
-	for i := 0; i < d.n; i++ {
-		c := &d.checks[i]
-		if c.counted {
-			e.back.refund(c.key, window(c.r, now))
-			c.remaining = min(c.remaining+1, c.r.limit)
-		}
+		b.rules[b.n] = r
+		b.keys[b.n] = e.keyOf(r, v, consumer, rp.name)
+		b.wins[b.n] = window(r, now)
+		b.n++
 	}
 }
 

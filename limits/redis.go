@@ -20,7 +20,7 @@ import (
 // EVAL after a script flush) and per-call timeouts on every path we use.
 // It allocates per command (boxed arguments, a Cmd per call), which is why
 // the synced mode keeps it off the request path; strict mode pays it per
-// decision (see BenchmarkCheckAtRedisStrict).
+// decision (see BenchmarkCheckAtRedis/strict).
 
 // Log keys of this file.
 const (
@@ -29,25 +29,36 @@ const (
 	logKeyError = "error"
 )
 
-// strictScript decides one request on Redis: KEYS are the counters of
-// the current and previous window, ARGV the limit, the previous window's
-// weight, whether the window is fixed (1) and the counter's TTL in ms. It
-// returns {admitted 0|1, current count before, previous count}.
+// strictScript decides one request on Redis, all of its checks at once:
+// KEYS are, per check, the counters of the current and previous window;
+// ARGV are, per check, the limit, the previous window's weight, whether
+// the window is fixed (1) and the counter's TTL in ms. It counts the
+// request in every check only if all admit it, and returns the index of
+// the first refusing check (-1 when none) followed by each check's current
+// and previous count before the request. All keys must live on one Redis
+// (no cluster slots are considered).
 var strictScript = redis.NewScript(`
-local cur = tonumber(redis.call('GET', KEYS[1]) or '0')
-local prev = 0
-if ARGV[3] ~= '1' then prev = tonumber(redis.call('GET', KEYS[2]) or '0') end
-if cur + 1 + prev * tonumber(ARGV[2]) > tonumber(ARGV[1]) then
-  return {0, cur, prev}
+local n = #KEYS / 2
+local out = {-1}
+for i = 1, n do
+  local a = 4 * (i - 1)
+  local cur = tonumber(redis.call('GET', KEYS[2*i-1]) or '0')
+  local prev = 0
+  if ARGV[a+3] ~= '1' then prev = tonumber(redis.call('GET', KEYS[2*i]) or '0') end
+  out[2*i] = cur
+  out[2*i+1] = prev
+  if out[1] < 0 and cur + 1 + prev * tonumber(ARGV[a+2]) > tonumber(ARGV[a+1]) then
+    out[1] = i - 1
+  end
 end
-if redis.call('INCR', KEYS[1]) == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-return {1, cur, prev}
-`)
-
-// refundScript takes one count back from KEYS[1] when it has any.
-var refundScript = redis.NewScript(`
-if tonumber(redis.call('GET', KEYS[1]) or '0') > 0 then redis.call('DECR', KEYS[1]) end
-return 0
+if out[1] < 0 then
+  for i = 1, n do
+    if redis.call('INCR', KEYS[2*i-1]) == 1 then
+      redis.call('PEXPIRE', KEYS[2*i-1], ARGV[4*(i-1)+4])
+    end
+  end
+end
+return out
 `)
 
 // syncBatch is the most keys exchanged in one pipeline.
@@ -173,65 +184,58 @@ func (r *redisBackend) redisKey(key uint64, idx int64) string {
 	return string(b)
 }
 
-func (r *redisBackend) takeAt(key uint64, w limiter.Window, now time.Time) limiter.Result {
+// takeAll decides b in strict mode and reports true; it reports false
+// when the caller must count locally: in synced mode, while Redis is
+// down, and when this call finds it down.
+func (r *redisBackend) takeAll(b *batch, now time.Time) (int, bool) {
 	if r.bc.mode == modeSynced || !r.up.Load() {
-		return r.loc.takeAt(key, w, now)
+		return 0, false
 	}
-	res, err := r.strictTake(key, w, now)
+	refused, err := r.strict(b, now)
 	if err != nil {
 		r.markDown(err)
-		return r.loc.takeAt(key, w, now)
+		return 0, false
 	}
-	return res
+	return refused, true
 }
 
-// errReply is a reply of strictScript that is not three integers.
+// errReply is a reply of strictScript of the wrong shape.
 var errReply = errors.New("limits: unexpected redis script reply")
 
-// strictTake runs one decision on Redis.
-//
-// TODO: each limit and quota of a request is its own script call, so a
-// plan with three of them costs three round trips in strict mode; one
-// script over all of them would cost one.
-func (r *redisBackend) strictTake(key uint64, w limiter.Window,
-	now time.Time) (limiter.Result, error) {
+// strict runs strictScript for b: one round trip per request, whatever
+// the number of checks. Building the call allocates (keys, boxed
+// arguments, the client's command).
+func (r *redisBackend) strict(b *batch, now time.Time) (int, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), r.bc.timeout)
 	defer cancel()
-	fixed, ttl := "0", 2*w.Length-(now.UnixNano()-w.Start)
-	if w.Fixed {
-		fixed, ttl = "1", w.Length-(now.UnixNano()-w.Start)
+	keys := make([]string, 0, 2*b.n)
+	args := make([]any, 0, 4*b.n)
+	n := now.UnixNano()
+	for i := 0; i < b.n; i++ {
+		w := &b.wins[i]
+		fixed, ttl := "0", 2*w.Length-(n-w.Start)
+		if w.Fixed {
+			fixed, ttl = "1", w.Length-(n-w.Start)
+		}
+		keys = append(keys, r.redisKey(b.keys[i], w.Index), r.redisKey(b.keys[i], w.Index-1))
+		args = append(args, w.Limit, strconv.FormatFloat(w.Weight(now), 'g', -1, 64), fixed,
+			max(ttl/int64(time.Millisecond), 1))
 	}
-	keys := []string{r.redisKey(key, w.Index), r.redisKey(key, w.Index-1)}
-	vals, err := strictScript.Run(ctx, r.client, keys, w.Limit,
-		strconv.FormatFloat(w.Weight(now), 'g', -1, 64), fixed,
-		max(ttl/int64(time.Millisecond), 1)).Int64Slice()
+	vals, err := strictScript.Run(ctx, r.client, keys, args...).Int64Slice()
 	if err != nil {
-		return limiter.Result{}, err
+		return 0, err
 	}
-	if len(vals) != 3 {
-		return limiter.Result{}, errReply
+	if len(vals) != 1+2*b.n || vals[0] < -1 || vals[0] >= int64(b.n) {
+		return 0, errReply
 	}
-	res := w.DecideAt(now, vals[1], vals[2])
-	if admitted := vals[0] == 1; admitted != res.Allowed {
-		// Float rounding differs at the very edge; Redis counted or
-		// not, and that is the truth.
-		res = w.DecideAt(now, vals[1], vals[2])
-		res.Allowed = admitted
-	}
-	return res, nil
-}
 
-func (r *redisBackend) refund(key uint64, w limiter.Window) {
-	if r.bc.mode == modeSynced || !r.up.Load() {
-		r.loc.refund(key, w)
-		return
+	// Redis decided; the results only add what the headers show.
+	refused := int(vals[0])
+	for i := 0; i < b.n; i++ {
+		b.res[i] = b.wins[i].DecideAt(now, vals[1+2*i], vals[2+2*i])
+		b.res[i].Allowed = refused < 0 || i < refused
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), r.bc.timeout)
-	defer cancel()
-	err := refundScript.Run(ctx, r.client, []string{r.redisKey(key, w.Index)}).Err()
-	if err != nil && !errors.Is(err, redis.Nil) {
-		r.markDown(err)
-	}
+	return refused, nil
 }
 
 func (r *redisBackend) close() {
@@ -239,7 +243,6 @@ func (r *redisBackend) close() {
 		close(r.stop)
 		<-r.done
 		r.client.Close()
-		r.loc.close()
 	})
 }
 

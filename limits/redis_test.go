@@ -332,3 +332,61 @@ func TestRedisFallbackLimits(t *testing.T) {
 		})
 	}
 }
+
+// TestRedisStrictMatchesLocal runs one request sequence through a local
+// Engine and a strict Redis Engine: with several limits and a quota per
+// request, both must admit the same requests and show the same headers.
+func TestRedisStrictMatchesLocal(t *testing.T) {
+	rs := startRedis(t)
+	const policy = `
+[plans.free]
+limits = [
+  { name = "per-consumer", rate = "6 per 1h" },
+  { name = "per-ip", rate = "8 per 1h", key = ["ip"], headers = "both" },
+]
+quota = { requests = 10, period = "day" }
+[consumers.alice]
+plan = "free"
+[consumers.bob]
+plan = "free"
+[consumers.carol]
+plan = "free"
+`
+	strictTOML := fmt.Sprintf(`
+[limiter]
+backend = "redis"
+[limiter.redis]
+address = %q
+mode = "strict"
+timeout = "500ms"
+key_prefix = "match:"
+`, rs.addr) + policy
+	loc := newEngine(t, policy, nil)
+	str := newRedisEngine(t, strictTOML, nil)
+
+	consumers := []string{"alice", "bob", "carol"}
+	ips := []string{"10.0.0.1", "10.0.0.2"}
+	now := time.Now()
+	admitted := 0
+	for i := range 60 {
+		c, ip := consumers[(i*7)%3], ips[(i/2)%2]
+		dl := loc.CheckAt(loc.Route("api"), request(ip), c, now)
+		ds := str.CheckAt(str.Route("api"), request(ip), c, now)
+		hl, hs := respHeader{}, respHeader{}
+		dl.WriteHeaders(hl)
+		ds.WriteHeaders(hs)
+		if dl.Allowed() != ds.Allowed() || fmt.Sprint(hl) != fmt.Sprint(hs) {
+			t.Fatalf("request %d (%s from %s): local %v %v, strict %v %v",
+				i, c, ip, dl.Allowed(), hl, ds.Allowed(), hs)
+		}
+		if dl.Allowed() {
+			admitted++
+		}
+	}
+	if admitted != 16 {
+		t.Errorf("admitted %d, want 16 (two ips at 8)", admitted)
+	}
+	if st := str.Stats(); !st.RedisUp {
+		t.Errorf("Stats() = %+v, want Redis up", st)
+	}
+}
