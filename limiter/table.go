@@ -147,9 +147,10 @@ func (t *Table) lookup(key uint64) *entry {
 
 // add returns the entry of key, adding one if needed, or nil when the
 // probe range holds no free slot. A slot is free when it is empty or a
-// tombstone (while the shard is under its key limit) or its counts have
-// expired (it is then taken over, so the live count does not change).
-func (t *Table) add(key uint64, now, expire int64) *entry {
+// tombstone (while the shard is under its key limit, or always when
+// shared) or its counts have expired (it is then taken over, so the live
+// count does not change).
+func (t *Table) add(key uint64, now, expire int64, shared bool) *entry {
 	s, i := t.home(key)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -180,7 +181,7 @@ func (t *Table) add(key uint64, now, expire int64) *entry {
 	case e != nil:
 		// Hide the old key first so its in-flight decisions retry.
 		e.key.Store(keyTomb)
-	case free != nil && s.live < s.max:
+	case free != nil && (s.live < s.max || shared):
 		e = free
 		s.live++
 		s.used.Store(int64(s.live))
@@ -200,13 +201,26 @@ func (t *Table) add(key uint64, now, expire int64) *entry {
 // room for it, and reports the outcome. It never blocks on other keys'
 // decisions; adding a new key takes the shard's lock briefly.
 func (t *Table) TakeAt(key uint64, w Window, now time.Time) Result {
+	return t.takeAt(key, w, now, false)
+}
+
+// TakeSharedAt is TakeAt for a counter shared by the callers that found
+// the table full (Result.Full). It may add its key past MaxKeys, in the
+// spare half of the shard, so that the shared counter exists even when
+// the table is full; callers must keep such keys few (one per limit).
+func (t *Table) TakeSharedAt(key uint64, w Window, now time.Time) Result {
+	return t.takeAt(key, w, now, true)
+}
+
+// takeAt runs TakeAt and TakeSharedAt.
+func (t *Table) takeAt(key uint64, w Window, now time.Time, shared bool) Result {
 	key = fixKey(key)
 	n := now.UnixNano()
 	exp := w.expiry()
 	for {
 		e := t.lookup(key)
 		if e == nil {
-			if e = t.add(key, n, exp); e == nil {
+			if e = t.add(key, n, exp, shared); e == nil {
 				t.full.Add(1)
 				return Result{Full: true, Limit: w.Limit}
 			}

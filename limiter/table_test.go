@@ -156,13 +156,20 @@ func TestFullTable(t *testing.T) {
 		t.Errorf("Stats() = %+v, want 8 live, 1 full", st)
 	}
 
+	// A shared overflow counter still finds room in the spare slots.
+	for i, want := range []bool{true, true, false} {
+		if r := tb.TakeSharedAt(7777, SlidingAt(2, win, t0), t0); r.Allowed != want {
+			t.Errorf("TakeSharedAt #%d on a full table = %+v, want allowed %v", i, r, want)
+		}
+	}
+
 	// Two windows later the old keys expired and the new key takes a slot.
 	later := t0.Add(2 * win)
 	if r := tb.TakeAt(99, SlidingAt(5, win, later), later); !r.Allowed {
 		t.Errorf("TakeAt after expiry = %+v, want allowed", r)
 	}
-	if n := tb.SweepAt(later); n != 7 {
-		t.Errorf("SweepAt() = %d, want 7", n)
+	if n := tb.SweepAt(later); n != 8 {
+		t.Errorf("SweepAt() = %d, want 8", n)
 	}
 	if st := tb.Stats(); st.Live != 1 {
 		t.Errorf("Stats().Live after sweep = %d, want 1", st.Live)

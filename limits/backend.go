@@ -188,7 +188,7 @@ func (l *local) takeAll(b *batch, now time.Time) int {
 		r := l.tab.TakeAt(b.keys[i], b.wins[i], now)
 		if r.Full {
 			b.keys[i] = b.rules[i].overflow
-			r = l.tab.TakeAt(b.keys[i], b.wins[i], now)
+			r = l.tab.TakeSharedAt(b.keys[i], b.wins[i], now)
 		}
 		b.res[i] = r
 		if !r.Allowed {

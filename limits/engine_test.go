@@ -1,6 +1,7 @@
 package limits
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -222,5 +223,30 @@ limits = [{ name = "tenant", rate = "1 per 1m", key = ["header:X-Tenant", "ip"] 
 				t.Errorf("Allowed() = %v, want %v", d.Allowed(), tt.want)
 			}
 		})
+	}
+}
+
+// TestTableFull fills the counter table: callers without a counter of
+// their own share one per limit, so they are limited together.
+func TestTableFull(t *testing.T) {
+	e := newEngine(t, `
+[limiter]
+max_keys = 16
+shards = 1
+[plans.anonymous]
+limits = [{ name = "anon", rate = "2 per 1m", key = ["ip"] }]
+`, nil)
+	admitted := 0
+	for i := range 100 {
+		v := request("10.0." + strconv.Itoa(i/250) + "." + strconv.Itoa(i%250+1))
+		admitted += admitN(e, "api", v, "", t0, 1)
+	}
+	// 16 callers have counters of their own (one request each fits); the
+	// other 84 share one counter of 2.
+	if admitted != 16+2 {
+		t.Errorf("admitted %d of 100 single requests, want 18", admitted)
+	}
+	if st := e.Stats(); st.Keys != 17 || st.TableFull != 84 || st.MaxKeys != 16 {
+		t.Errorf("Stats() = %+v, want 17 keys (16 and the shared one), 84 full", st)
 	}
 }
