@@ -14,7 +14,8 @@ type Limiter struct {
 	// 128 to 256 bytes per key, allocated at start. When the table is
 	// full, callers without a counter share one counter per limit.
 	MaxKeys int `toml:"max_keys"`
-	// Shards is the number of counter shards, a power of two. Default 64.
+	// Shards is the number of counter shards, a power of two, 1..4096.
+	// Default 64.
 	Shards int `toml:"shards"`
 	// Redis configures the "redis" backend; required with it.
 	Redis *Redis `toml:"redis"`

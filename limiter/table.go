@@ -27,15 +27,19 @@ const (
 	maxProbe = 32
 )
 
-// Defaults applied by New for zero Config fields.
+// Defaults applied by New for zero Config fields, and bounds.
 const (
 	DefaultMaxKeys = 100_000
 	DefaultShards  = 64
+	// MaxShards bounds Config.Shards: every shard has at least 64 slots
+	// (4 KiB), so more shards cost memory without spreading contention
+	// any further on real machines.
+	MaxShards = 4096
 )
 
 // Errors returned by New.
 var (
-	ErrShards  = errors.New("limiter: shards must be a power of two between 1 and 65536")
+	ErrShards  = errors.New("limiter: shards must be a power of two between 1 and 4096")
 	ErrMaxKeys = errors.New("limiter: max keys must be between 1 and 1<<28")
 )
 
@@ -45,8 +49,8 @@ type Config struct {
 	// means DefaultMaxKeys. Memory is 128 to 256 bytes per key (64-byte
 	// slots, shards at most half full), allocated up front.
 	MaxKeys int
-	// Shards is the number of shards, a power of two. Zero means
-	// DefaultShards. More shards mean less lock contention when keys are
+	// Shards is the number of shards, a power of two up to MaxShards.
+	// Zero means DefaultShards. More shards mean less lock contention when keys are
 	// added; counting itself takes no lock.
 	Shards int
 }
@@ -95,7 +99,7 @@ func New(cfg Config) (*Table, error) {
 	if cfg.Shards == 0 {
 		cfg.Shards = DefaultShards
 	}
-	if cfg.Shards < 1 || cfg.Shards > 1<<16 || cfg.Shards&(cfg.Shards-1) != 0 {
+	if cfg.Shards < 1 || cfg.Shards > MaxShards || cfg.Shards&(cfg.Shards-1) != 0 {
 		return nil, ErrShards
 	}
 	if cfg.MaxKeys < 1 || cfg.MaxKeys > 1<<28 {

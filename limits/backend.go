@@ -80,8 +80,8 @@ type backendConfig struct {
 func compileBackend(l config.Limiter) (backendConfig, error) {
 	bc := backendConfig{table: limiter.Config{MaxKeys: l.MaxKeys, Shards: l.Shards}}
 	var errs []error
-	if _, err := limiter.New(limiter.Config{Shards: l.Shards, MaxKeys: 1}); err != nil {
-		errs = append(errs, config.Errorf("limiter.shards", "must be a power of two, 1..65536"))
+	if s := l.Shards; s < 0 || s > limiter.MaxShards || s&(s-1) != 0 {
+		errs = append(errs, config.Errorf("limiter.shards", "must be a power of two, 1..4096"))
 	}
 	if l.MaxKeys < 0 || l.MaxKeys > 1<<28 {
 		errs = append(errs, config.Errorf("limiter.max_keys", "must be between 1 and 268435456"))

@@ -64,6 +64,9 @@ quota = { requests = 0, period = "week" }`,
 		{name: "redis without table", extra: `
 [limiter]
 backend = "redis"`, keys: "limiter.redis"},
+		{name: "bad shards", extra: `
+[limiter]
+shards = 12`, keys: "limiter.shards"},
 		{name: "bad backend", extra: `
 [limiter]
 backend = "memcached"`, keys: "limiter.backend"},
