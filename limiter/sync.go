@@ -20,9 +20,12 @@ type Delta struct {
 	ownC, ownP uint64 // this process's counts when collected
 }
 
-// CollectAt appends to dst one Delta per live key and returns the
-// extended slice. It reads counters without locking and changes nothing,
-// so a failed send loses no counts: the next CollectAt includes them.
+// CollectAt appends to dst one Delta per live key that was decided on
+// since the previous CollectAt, and returns the extended slice. It reads
+// counters without locking and changes only the keys' seen marks, so a
+// failed send loses no counts: a later CollectAt includes them. A key
+// nobody asked about keeps the other processes' counts of its last
+// exchange until it is asked about again.
 //
 // TODO: CollectAt scans every slot of every shard that holds a key, so
 // its cost grows with MaxKeys, not with the keys that changed; a fleet
@@ -40,6 +43,10 @@ func (t *Table) CollectAt(now time.Time, dst []Delta) []Delta {
 			if k <= keyTomb || e.expire.Load() <= n {
 				continue
 			}
+			if e.seen.Load() == 0 && e.state.Load() == e.pushed.Load() {
+				continue
+			}
+			e.seen.Store(0)
 			st, idx := e.state.Load(), e.idx.Load()
 			if uint8(idx) != uint8(st>>idxShift) {
 				// A window turned over between the two loads; next round.

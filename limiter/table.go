@@ -65,7 +65,10 @@ type entry struct {
 	idx    atomic.Int64  // full window index of state, for Collect
 	pushed atomic.Uint64 // packed counts already sent to other processes
 	remote atomic.Uint64 // packed counts of other processes
-	_      [2]uint64
+	// seen is set by every decision and cleared by CollectAt, which
+	// skips keys nobody asked about since the last exchange.
+	seen atomic.Uint32
+	_    [12]byte
 }
 
 // shard is an open-addressing table of entries with linear probing. A
@@ -195,6 +198,7 @@ func (t *Table) add(key uint64, now, expire int64, shared bool) *entry {
 	e.state.Store(0)
 	e.pushed.Store(0)
 	e.remote.Store(0)
+	e.seen.Store(0)
 	e.idx.Store(0)
 	e.expire.Store(expire)
 	e.key.Store(key)
@@ -264,8 +268,11 @@ func take(e *entry, key uint64, w *Window, now int64) (Result, bool) {
 		return r, false
 	}
 
-	// Keep the expiry and the full index current; both change once per
-	// window, so the common case only reads them.
+	// Keep the expiry, the full index and the seen mark current; all
+	// change rarely, so the common case only reads them.
+	if e.seen.Load() == 0 {
+		e.seen.Store(1)
+	}
 	if exp := w.expiry(); e.expire.Load() != exp {
 		e.expire.Store(exp)
 	}

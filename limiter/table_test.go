@@ -4,6 +4,7 @@ import (
 	"sync"
 	"testing"
 	"time"
+	"unsafe"
 )
 
 // t0 is a fixed instant at the start of a one-second window.
@@ -212,6 +213,20 @@ func TestCollectCommit(t *testing.T) {
 		t.Fatalf("CollectAt() after commit = %+v, want a delta of 1", ds)
 	}
 
+	tb.Commit(&ds[0], 10, 0)
+
+	// Nothing decided since: nothing to exchange.
+	if ds = tb.CollectAt(t0, ds[:0]); len(ds) != 0 {
+		t.Errorf("CollectAt() with no new decisions = %+v, want none", ds)
+	}
+	// A refused decision counts nothing but asks for fresh totals.
+	if r := tb.TakeAt(3, w, t0); r.Allowed {
+		t.Errorf("TakeAt at the fleet's limit = %+v, want refused", r)
+	}
+	if ds = tb.CollectAt(t0, ds[:0]); len(ds) != 1 || ds[0].Curr != 0 {
+		t.Errorf("CollectAt() after a refusal = %+v, want one empty delta", ds)
+	}
+
 	tb.ForgetRemote()
 	if got := takeN(tb, 3, 10, time.Second, t0, 10); got != 5 {
 		t.Errorf("admitted after ForgetRemote = %d, want 5", got)
@@ -286,5 +301,11 @@ func TestIndexWrap(t *testing.T) {
 				t.Errorf("TakeAt %v later = %+v, want allowed %v", tt.later, r, tt.want)
 			}
 		})
+	}
+}
+
+func TestEntrySize(t *testing.T) {
+	if got := unsafe.Sizeof(entry{}); got != 64 {
+		t.Errorf("entry is %d bytes, want one 64-byte cache line", got)
 	}
 }
