@@ -3,7 +3,10 @@
 package pool
 
 import (
+	"io"
 	"net/netip"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -40,6 +43,67 @@ func TestDoAllocs(t *testing.T) {
 				}
 			})
 		}
+	}
+}
+
+// sinkBuf is where the streamed body alloc test reads to.
+var sinkBuf [32 << 10]byte
+
+// TestDoStreamedAllocs runs a streamed Do, reads the body to its end
+// and closes it, as the proxy's front end does, for each framing a
+// stream handles; the connection goes back to the pool every time.
+func TestDoStreamedAllocs(t *testing.T) {
+	body := strings.Repeat("0123456789abcdef", 8<<10) // 128 KiB
+	chunk := strconv.FormatInt(int64(len(body)/2), 16) + "\r\n" + body[:len(body)/2] + "\r\n"
+	tests := []struct {
+		name string
+		raw  string
+	}{
+		{name: "fixed length",
+			raw: "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body},
+		{name: "chunked", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
+			chunk + chunk + "0\r\nX-Sum: 1\r\n\r\n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			b := scriptBackend(t, writeAnswer(tt.raw, true))
+			u := newTestUpstream(t, Config{Targets: targets(b.addr), StreamResponseBody: true})
+			req, resp := get("/stream"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			do := func() {
+				if _, err := u.Do(req, resp, 0, time.Second); err != nil {
+					t.Fatalf("Do = %v", err)
+				}
+				s := resp.BodyStream()
+				n := 0
+				for {
+					m, err := s.Read(sinkBuf[:])
+					n += m
+					if err == io.EOF {
+						break
+					}
+					if err != nil {
+						t.Fatalf("read = %v", err)
+					}
+				}
+				if n != len(body) {
+					t.Fatalf("read %d bytes, want %d", n, len(body))
+				}
+				if err := resp.CloseBodyStream(); err != nil {
+					t.Fatalf("CloseBodyStream = %v", err)
+				}
+			}
+			for range 20 {
+				do()
+			}
+			if n := testing.AllocsPerRun(200, do); n != 0 {
+				t.Errorf("streamed Do allocs = %v, want 0", n)
+			}
+			if got := b.accepted.Load(); got != 1 {
+				t.Errorf("upstream accepted %d connections, want 1", got)
+			}
+		})
 	}
 }
 

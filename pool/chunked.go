@@ -37,11 +37,11 @@ const maxChunkSize = 1 << 56
 // readChunked reads decoded body bytes into p.
 func (s *bodyStream) readChunked(p []byte) (int, error) {
 	for s.state != chunkData {
-		if err := s.step(); err != nil {
-			return 0, err
-		}
 		if s.done {
 			return 0, io.EOF
+		}
+		if err := s.step(); err != nil {
+			return 0, err
 		}
 	}
 	if int64(len(p)) > s.left {

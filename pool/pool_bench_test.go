@@ -1,8 +1,10 @@
 package pool
 
 import (
+	"io"
 	"net"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -80,6 +82,70 @@ func BenchmarkHostClientDirect(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkDoStreamed measures a streamed Do with the body read to its
+// end and closed, against the same exchange through a bare HostClient
+// with fasthttp's own response streaming.
+func BenchmarkDoStreamed(b *testing.B) {
+	for _, size := range []int{128 << 10, 1 << 20} {
+		raw := "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(size) + "\r\n\r\n" +
+			strings.Repeat("b", size)
+		addr := scriptBackend(b, writeAnswer(raw, true)).addr
+		name := strconv.Itoa(size>>10) + "KiB"
+		b.Run("pool/"+name, func(b *testing.B) {
+			u := newTestUpstream(b, Config{Targets: targets(addr), StreamResponseBody: true})
+			benchStreamed(b, size, func(req *fasthttp.Request, resp *fasthttp.Response) error {
+				_, err := u.Do(req, resp, 0, time.Second)
+				return err
+			})
+		})
+		b.Run("hostclient/"+name, func(b *testing.B) {
+			hc := &fasthttp.HostClient{Addr: addr, ConnPoolStrategy: fasthttp.LIFO,
+				NoDefaultUserAgentHeader: true, StreamResponseBody: true}
+			b.Cleanup(hc.CloseIdleConnections)
+			benchStreamed(b, size, func(req *fasthttp.Request, resp *fasthttp.Response) error {
+				return hc.DoTimeout(req, resp, time.Second)
+			})
+		})
+	}
+}
+
+// benchStreamed runs do in a loop, reading each body stream to its end
+// into a fixed buffer and closing it.
+func benchStreamed(b *testing.B, size int, do func(*fasthttp.Request, *fasthttp.Response) error) {
+	req, resp := get("/stream"), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	buf := make([]byte, 32<<10)
+	b.SetBytes(int64(size))
+	b.ReportAllocs()
+	for b.Loop() {
+		if err := do(req, resp); err != nil {
+			b.Fatalf("Do = %v", err)
+		}
+		if n, err := readStream(resp.BodyStream(), buf); err != nil || n != size {
+			b.Fatalf("read %d bytes, %v, want %d", n, err, size)
+		}
+		if err := resp.CloseBodyStream(); err != nil {
+			b.Fatalf("CloseBodyStream = %v", err)
+		}
+	}
+}
+
+// readStream reads r to its end through buf and returns the byte count.
+func readStream(r io.Reader, buf []byte) (int, error) {
+	n := 0
+	for {
+		m, err := r.Read(buf)
+		n += m
+		if err == io.EOF {
+			return n, nil
+		}
+		if err != nil {
+			return n, err
+		}
+	}
 }
 
 // BenchmarkCheckedConn measures the liveness peek HostClient triggers
