@@ -253,3 +253,36 @@ limits = [{ name = "anon", rate = "2 per 1m", key = ["ip"] }]
 		t.Errorf("Stats() = %+v, want 17 keys (16 and the shared one), 84 full", st)
 	}
 }
+
+func TestMonthlyQuota(t *testing.T) {
+	e := newEngine(t, `
+[plans.metered]
+quota = { requests = 2, period = "month" }
+[consumers.dan]
+plan = "metered"
+`, nil)
+	endOfMarch := time.Date(2026, 3, 31, 23, 59, 0, 0, time.UTC)
+	tests := []struct {
+		name  string
+		at    time.Time
+		want  bool
+		retry int64
+	}{
+		{name: "first of March", at: time.Date(2026, 3, 1, 0, 0, 0, 0, time.UTC), want: true},
+		{name: "last minute of March", at: endOfMarch, want: true},
+		{name: "over the quota", at: endOfMarch, want: false, retry: 60},
+		{name: "first of April", at: time.Date(2026, 4, 1, 0, 0, 0, 0, time.UTC), want: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			d := e.CheckAt(e.Route("api"), request("10.0.0.1"), "dan", tt.at)
+			if d.Allowed() != tt.want || d.RetryAfter() != tt.retry {
+				t.Errorf("CheckAt at %v: allowed %v retry %d, want %v %d",
+					tt.at, d.Allowed(), d.RetryAfter(), tt.want, tt.retry)
+			}
+			if !tt.want && !d.QuotaExhausted() {
+				t.Error("QuotaExhausted() = false, want true")
+			}
+		})
+	}
+}
