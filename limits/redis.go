@@ -69,6 +69,10 @@ const syncBatch = 512
 // a background loop exchanges counts every interval. Whenever Redis fails
 // or is slower than the timeout, the backend marks it down (logged and
 // counted once per transition) and counts locally until a probe succeeds.
+// In strict mode the requests admitted locally during an outage are not
+// added to Redis afterwards, so each gateway may admit up to a limit more
+// in the windows the outage touched; synced mode pushes them when Redis
+// returns, unless their window has ended.
 type redisBackend struct {
 	bc     backendConfig
 	loc    *local
