@@ -2,6 +2,7 @@ package pool
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"strconv"
@@ -386,4 +387,60 @@ func TestStreamAfterUpstreamClose(t *testing.T) {
 	if n := u.Status()[0].Conns; n != 0 {
 		t.Errorf("connections after Close = %d, want 0", n)
 	}
+}
+
+// TestStreamIsEOFHook runs a transport that reports the upstream's close
+// with its own error, as netpoll does: with the IsEOF hook a body that
+// runs until the close ends cleanly, without it the body fails.
+func TestStreamIsEOFHook(t *testing.T) {
+	b := scriptBackend(t, writeAnswer("HTTP/1.0 200 OK\r\n\r\nuntil the close", false))
+	tests := []struct {
+		name    string
+		isEOF   func(error) bool
+		wantErr error
+	}{
+		{name: "with hook", isEOF: func(err error) bool { return err == errOddEOF }},
+		{name: "without hook", wantErr: ErrBadResponse},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			u := newTestUpstream(t, Config{
+				Targets:            targets(b.addr),
+				StreamResponseBody: true,
+				IsEOF:              tt.isEOF,
+				Dial: func(addr string) (net.Conn, error) {
+					c, err := net.DialTimeout("tcp", addr, ioTimeout)
+					if err != nil {
+						return nil, err
+					}
+					return oddEOFConn{c}, nil
+				},
+			})
+			req, resp := get("/eof"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			if _, err := u.Do(req, resp, 0, ioTimeout); err != nil {
+				t.Fatalf("Do = %v", err)
+			}
+			body, err := readAll(resp)
+			if body != "until the close" || err != tt.wantErr {
+				t.Errorf("body = %q, %v, want %q, %v", body, err, "until the close",
+					tt.wantErr)
+			}
+			_ = resp.CloseBodyStream()
+		})
+	}
+}
+
+var errOddEOF = errors.New("odd transport: peer closed")
+
+// oddEOFConn reports the peer's close as errOddEOF instead of io.EOF.
+type oddEOFConn struct{ net.Conn }
+
+func (c oddEOFConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if err == io.EOF {
+		err = errOddEOF
+	}
+	return n, err
 }

@@ -129,6 +129,14 @@ type Config struct {
 	// not know to 502 or 504 (0 for "not mine"). netpoll's errors are
 	// not io.EOF, so the event-loop transport supplies one.
 	Classify func(error) int
+	// IsEOF, if set, reports whether a read error from a connection is
+	// the upstream's orderly close rather than a failure. A body that
+	// runs until the upstream closes (no Content-Length, not chunked)
+	// ends there; without it only io.EOF counts, and netpoll reports the
+	// close as its own ErrEOF, so over the event-loop transport such a
+	// body would end with ErrClosed. The event-loop transport should
+	// supply one.
+	IsEOF func(error) bool
 	// StreamResponseBody makes Do return once the response header is
 	// read when the body is over 64 KiB or of unknown length (chunked,
 	// or until the upstream closes); the body is then resp.BodyStream
@@ -141,7 +149,8 @@ type Config struct {
 }
 
 // FromConfig builds a Config from the upstream table name in the TOML
-// file. Dial, Classify and StreamResponseBody are left for the caller.
+// file. Dial, DialTimeout, Classify, IsEOF and StreamResponseBody are
+// left for the caller.
 func FromConfig(name string, u config.Upstream, logger *slog.Logger) Config {
 	c := Config{
 		Name:                   name,

@@ -172,42 +172,53 @@ func TestDoStaleKeepAlive(t *testing.T) {
 		{name: "PATCH", method: "PATCH", needPeek: true},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if tt.needPeek && !canPeek {
-				t.Skip("no peek on this platform")
-			}
-			addr, closed := staleBackend(t, 0)
-			dialed := make(chan net.Conn, 8)
-			u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1,
-				DialTimeout: func(a string, d time.Duration) (net.Conn, error) {
-					c, err := net.DialTimeout("tcp", a, d)
-					if err == nil {
-						dialed <- c
+		for _, stream := range []bool{false, true} {
+			t.Run(tt.name+modeName(stream), func(t *testing.T) {
+				if tt.needPeek && !canPeek {
+					t.Skip("no peek on this platform")
+				}
+				addr, closed := staleBackend(t, 0)
+				dialed := make(chan net.Conn, 8)
+				u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1,
+					StreamResponseBody: stream,
+					DialTimeout: func(a string, d time.Duration) (net.Conn, error) {
+						c, err := net.DialTimeout("tcp", a, d)
+						if err == nil {
+							dialed <- c
+						}
+						return c, err
+					}})
+				req, resp := get("/"), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(resp)
+				req.Header.SetMethod(tt.method)
+				for i := range 3 {
+					if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
+						t.Fatalf("request %d: Do = %v, want nil", i, err)
 					}
-					return c, err
-				}})
-			req, resp := get("/"), fasthttp.AcquireResponse()
-			defer fasthttp.ReleaseRequest(req)
-			defer fasthttp.ReleaseResponse(resp)
-			req.Header.SetMethod(tt.method)
-			for i := range 3 {
-				if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
-					t.Fatalf("request %d: Do = %v, want nil", i, err)
+					// The upstream has closed the connection that is now
+					// idle in the pool; the next request finds it stale.
+					select {
+					case <-closed:
+					case <-time.After(ioTimeout):
+						t.Fatal("backend did not close the connection")
+					}
+					if canPeek {
+						// Let the FIN arrive before the next request.
+						waitReadable(t, <-dialed)
+					}
 				}
-				// The upstream has closed the connection that is now
-				// idle in the pool; the next request finds it stale.
-				select {
-				case <-closed:
-				case <-time.After(ioTimeout):
-					t.Fatal("backend did not close the connection")
-				}
-				if canPeek {
-					// Let the FIN arrive before the next request.
-					waitReadable(t, <-dialed)
-				}
-			}
-		})
+			})
+		}
 	}
+}
+
+// modeName names a subtest run with or without StreamResponseBody.
+func modeName(stream bool) string {
+	if stream {
+		return "/streaming"
+	}
+	return "/buffered"
 }
 
 func TestDoStaleKeepAliveAllIdle(t *testing.T) {
@@ -254,28 +265,31 @@ func TestDoClosedAfterWrite(t *testing.T) {
 		{name: "POST is not", method: "POST", wantErr: ErrClosed},
 	}
 	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			addr, dropped := dropSecondBackend(t)
-			u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1})
-			req, resp := get("/"), fasthttp.AcquireResponse()
-			defer fasthttp.ReleaseRequest(req)
-			defer fasthttp.ReleaseResponse(resp)
-			if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
-				t.Fatalf("first request: Do = %v", err)
-			}
-			req.Header.SetMethod(tt.method)
-			if _, err := u.Do(req, resp, 0, 2*time.Second); err != tt.wantErr {
-				t.Fatalf("second request: Do = %v, want %v", err, tt.wantErr)
-			}
-			if got := <-dropped; got != tt.method {
-				t.Errorf("upstream dropped a %s, want %s", got, tt.method)
-			}
-			select {
-			case got := <-dropped:
-				t.Errorf("upstream dropped a second request (%s): a retry reused a connection", got)
-			default:
-			}
-		})
+		for _, stream := range []bool{false, true} {
+			t.Run(tt.name+modeName(stream), func(t *testing.T) {
+				addr, dropped := dropSecondBackend(t)
+				u := newTestUpstream(t, Config{Targets: targets(addr), Retries: -1,
+					StreamResponseBody: stream})
+				req, resp := get("/"), fasthttp.AcquireResponse()
+				defer fasthttp.ReleaseRequest(req)
+				defer fasthttp.ReleaseResponse(resp)
+				if _, err := u.Do(req, resp, 0, 2*time.Second); err != nil {
+					t.Fatalf("first request: Do = %v", err)
+				}
+				req.Header.SetMethod(tt.method)
+				if _, err := u.Do(req, resp, 0, 2*time.Second); err != tt.wantErr {
+					t.Fatalf("second request: Do = %v, want %v", err, tt.wantErr)
+				}
+				if got := <-dropped; got != tt.method {
+					t.Errorf("upstream dropped a %s, want %s", got, tt.method)
+				}
+				select {
+				case got := <-dropped:
+					t.Errorf("upstream dropped a second request (%s): a retry reused a connection", got)
+				default:
+				}
+			})
+		}
 	}
 }
 

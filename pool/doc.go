@@ -12,6 +12,14 @@
 // connection is sent once more on a fresh one. Do moves to another target
 // when a connection cannot be made. Do allocates nothing in steady state.
 //
+// Do runs the HTTP/1.1 exchange itself on the connections, buffers and
+// readers the HostClient pools. With Config.StreamResponseBody a body of
+// unknown length or over 64 KiB is not read by Do: the response gets a
+// pooled body stream (fixed length, chunked or until close) that owns the
+// connection until it is closed, gives it back when the body was read to
+// its end, and treats the response timeout as an idle timeout between
+// reads, so downloads of any length and size pass in bounded memory.
+//
 // Targets leave rotation in two ways: active health checks (a GET probe
 // every interval, with healthy and unhealthy thresholds) and passive
 // outlier ejection (consecutive connection or 5xx failures eject a target

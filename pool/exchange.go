@@ -144,6 +144,9 @@ func send(hc *fasthttp.HostClient, conn net.Conn, req *fasthttp.Request,
 // readHeader reads the final response header from br, skipping 1xx
 // interim responses other than 101 Switching Protocols. Header names stay
 // as the upstream spelled them.
+//
+// TODO: interim responses are dropped, not relayed; clients get no 103
+// Early Hints through the gateway, so browsers start preloads later.
 func readHeader(resp *fasthttp.Response, br *bufio.Reader) error {
 	for range maxInterim + 1 {
 		resp.Header.DisableNormalizing()
