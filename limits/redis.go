@@ -35,8 +35,11 @@ const (
 // the window is fixed (1) and the counter's TTL in ms. It counts the
 // request in every check only if all admit it, and returns the index of
 // the first refusing check (-1 when none) followed by each check's current
-// and previous count before the request. All keys must live on one Redis
-// (no cluster slots are considered).
+// and previous count before the request.
+//
+// TODO: the keys of one request may hash to different Redis Cluster
+// slots, so the script needs a single Redis (or a primary with replicas);
+// on a cluster every strict decision fails and the gateway counts locally.
 var strictScript = redis.NewScript(`
 local n = #KEYS / 2
 local out = {-1}
@@ -170,6 +173,11 @@ func (r *redisBackend) markDown(err error) {
 }
 
 // markUp records that Redis answers again.
+//
+// TODO: strict mode does not add the requests it admitted locally during
+// an outage to Redis when it returns; the fleet may admit up to one limit
+// per gateway more in the windows the outage touched, and only the usage
+// counts show it.
 func (r *redisBackend) markUp() {
 	if r.up.CompareAndSwap(false, true) {
 		r.logger.LogAttrs(context.Background(), slog.LevelInfo,
