@@ -1,4 +1,4 @@
-//go:build !race
+//go:build !race && (linux || darwin || freebsd || netbsd || openbsd || dragonfly)
 
 package eventloop
 

@@ -65,10 +65,10 @@ type Config struct {
 	// it, because netpoll's poller then adds a ~16 ms p99 (see procs.go).
 	AllowSingleProc bool
 
-	// Logger receives lifecycle records (start, shutdown) and, at Debug,
-	// netpoll's own log lines (netpoll has one process-wide log output, so
-	// the last New wins). Nil means records are dropped. Nothing is logged
-	// per request by this package.
+	// Logger receives lifecycle records (start, shutdown), handler panics
+	// at Error and, at Debug, netpoll's own log lines (netpoll has one
+	// process-wide log output, so the first New's Logger gets them). Nil
+	// means records are dropped. Nothing is logged per request.
 	Logger *slog.Logger
 }
 

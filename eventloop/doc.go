@@ -32,8 +32,15 @@
 // Mixing netpoll on one side with the Go runtime's poller on the other cost
 // 35-55 % more CPU per request in a trial.
 //
-// With GOMAXPROCS=1 netpoll's poller parks in epoll_wait while holding the
-// only P, and goroutines made runnable before it parked wait for sysmon to
-// take the P back (up to ~20 ms). New therefore refuses GOMAXPROCS < 2
-// unless Config.AllowSingleProc is set; see procs.go for the measurements.
+// A client that half-closes its side after sending still gets its answers,
+// although netpoll itself treats the FIN as a full close (see halfclose.go).
+//
+// With GOMAXPROCS=1 netpoll's poller can park in epoll_wait while holding
+// the only P, and the handlers it queued just before wait for sysmon to
+// take the P back (10-20 ms). New therefore refuses GOMAXPROCS < 2 unless
+// Config.AllowSingleProc is set; procs.go has the mechanism.
+//
+// netpoll's buffer nodes are set to 1 KiB when this package is loaded
+// (buffers.go): a process-wide setting of netpoll, which this package is
+// the only user of.
 package eventloop

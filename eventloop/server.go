@@ -72,8 +72,9 @@ func New(h fasthttp.RequestHandler, cfg Config) (*Server, error) {
 		opts = append(opts, netpoll.WithOnConnect(s.onConnect))
 	}
 	// netpoll logs to stderr by itself, mostly peer resets; those are not
-	// worth more than Debug (they are counted per request elsewhere).
-	netpoll.SetLoggerOutput(logWriter{cfg.Logger})
+	// worth more than Debug (they are counted per request elsewhere). Its
+	// log output is one unsynchronised variable, so it is set only once.
+	netpollLogOnce.Do(func() { setNetpollLog(logWriter{cfg.Logger}) })
 
 	s.el, err = netpoll.NewEventLoop(s.onRequest, opts...)
 	if err != nil {
@@ -283,6 +284,9 @@ type printfLogger struct{ l *slog.Logger }
 func (p printfLogger) Printf(format string, args ...any) {
 	p.l.LogAttrs(context.Background(), slog.LevelWarn, fmt.Sprintf(format, args...))
 }
+
+// netpollLogOnce guards netpoll's process-wide log output.
+var netpollLogOnce sync.Once
 
 // logWriter turns netpoll's log lines into Debug records.
 type logWriter struct{ l *slog.Logger }

@@ -4,6 +4,7 @@ package eventloop
 
 import (
 	"errors"
+	"io"
 	"runtime"
 )
 
@@ -14,3 +15,6 @@ var errUnsupported = errors.New(`eventloop: netpoll has no poller on ` + runtime
 // Supported returns an error naming the platform: netpoll has no epoll or
 // kqueue poller here, only stubs that would fail at run time.
 func Supported() error { return errUnsupported }
+
+// setNetpollLog does nothing: netpoll's stubs here have no logger.
+func setNetpollLog(io.Writer) {}

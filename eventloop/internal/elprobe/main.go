@@ -37,6 +37,9 @@ func main() {
 	nodeCap := flag.Int("netpoll-node", 0, "netpoll LinkBufferCap (0: default)")
 	bodyBytes := flag.Int("body-bytes", 1024, "size of the answer body")
 	reduce := flag.Bool("reduce-memory", true, "standard: fasthttp ReduceMemoryUsage")
+	upstream := flag.String("upstream", "", "serve: proxy every request to this address instead")
+	kick := flag.Duration("kick", 0, "serve: wake netpoll's poller this often (experiment)")
+	hold := flag.Duration("hold", 0, "idle: keep the connections open this long after measuring")
 	flag.Parse()
 
 	var err error
@@ -46,12 +49,21 @@ func main() {
 		if *nodeCap > 0 {
 			netpoll.LinkBufferCap = *nodeCap
 		}
+		if *kick > 0 {
+			if err := startKick(*kick); err != nil {
+				fmt.Fprintln(os.Stderr, "elprobe: kick:", err)
+				os.Exit(1)
+			}
+		}
+		if *upstream != "" {
+			h = proxyTo(*upstream, *transport == "eventloop")
+		}
 		err = serve(*transport, *maxRun, *bufSize, *reduce)
 	case "idle":
 		err = idle([]string{"-mode", "serve", "-transport", *transport,
 			"-max", maxRun.String(), "-netpoll-buffer", strconv.Itoa(*bufSize),
 			"-netpoll-node", strconv.Itoa(*nodeCap), "-body-bytes", strconv.Itoa(*bodyBytes),
-			"-reduce-memory=" + strconv.FormatBool(*reduce)}, *conns, *maxRun)
+			"-reduce-memory=" + strconv.FormatBool(*reduce)}, *conns, *maxRun, *hold)
 	default:
 		err = fmt.Errorf("unknown mode %q", *mode)
 	}
@@ -64,8 +76,22 @@ func main() {
 // body is the fixed answer, -body-bytes long.
 var body []byte
 
-// handler answers every request with body.
-func handler(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }
+// h is the handler "serve" runs: body, or a proxy with -upstream.
+var h fasthttp.RequestHandler = func(ctx *fasthttp.RequestCtx) { ctx.SetBody(body) }
+
+// proxyTo returns a handler that forwards each request to addr through a
+// HostClient, dialing with netpoll when netpollDial is set.
+func proxyTo(addr string, netpollDial bool) fasthttp.RequestHandler {
+	hc := &fasthttp.HostClient{Addr: addr, MaxConns: 4096, ReadTimeout: 10 * time.Second}
+	if netpollDial {
+		hc.Dial = eventloop.NewDialFunc(time.Second)
+	}
+	return func(ctx *fasthttp.RequestCtx) {
+		if err := hc.Do(&ctx.Request, &ctx.Response); err != nil {
+			ctx.Error(err.Error(), fasthttp.StatusBadGateway)
+		}
+	}
+}
 
 // serve listens on 127.0.0.1:0, prints "addr pid" and serves until
 // SIGTERM, stdin closing or maxRun.
@@ -89,7 +115,7 @@ func serve(transport string, maxRun time.Duration, bufSize int, reduce bool) err
 				return err
 			}
 		}
-		s, err := eventloop.New(handler, eventloop.Config{
+		s, err := eventloop.New(h, eventloop.Config{
 			ReadTimeout: 30 * time.Second, AllowSingleProc: true,
 			Logger: slog.New(slog.NewTextHandler(os.Stderr, nil)),
 		})
@@ -99,7 +125,7 @@ func serve(transport string, maxRun time.Duration, bufSize int, reduce bool) err
 		go func() { _ = s.Serve(ln) }()
 		shutdown = s.Shutdown
 	case "standard":
-		s := &fasthttp.Server{Handler: handler, ReadTimeout: 30 * time.Second,
+		s := &fasthttp.Server{Handler: h, ReadTimeout: 30 * time.Second,
 			ReduceMemoryUsage: reduce}
 		go func() { _ = s.Serve(ln) }()
 		shutdown = s.ShutdownWithContext
@@ -115,7 +141,7 @@ func serve(transport string, maxRun time.Duration, bufSize int, reduce bool) err
 // idle starts a child with childArgs ("serve" mode), measures its RSS,
 // opens n keep-alive connections that each make one request, waits, and
 // measures again.
-func idle(childArgs []string, n int, maxRun time.Duration) error {
+func idle(childArgs []string, n int, maxRun, hold time.Duration) error {
 	cmd := exec.Command(os.Args[0], childArgs...)
 	cmd.Stderr = os.Stderr
 	stdin, _ := cmd.StdinPipe()
@@ -156,6 +182,10 @@ func idle(childArgs []string, n int, maxRun time.Duration) error {
 	fmt.Printf("conns=%d rss_before_kib=%d rss_after_kib=%d per_conn_kib=%.2f go=%s gomaxprocs=%d\n",
 		n, before, after, float64(after-before)/float64(n), runtime.Version(),
 		runtime.GOMAXPROCS(0))
+	if hold > 0 {
+		fmt.Printf("hold %s %d\n", addr, pid)
+		time.Sleep(min(hold, time.Until(deadline))) // measuring aid: others load the child now
+	}
 	return nil
 }
 
