@@ -1,6 +1,7 @@
 package eventloop_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -149,5 +150,56 @@ func TestNewRejects(t *testing.T) {
 	}
 	if err := eventloop.Supported(); err != nil {
 		t.Fatalf("Supported() = %v on a platform the tests run on", err)
+	}
+}
+
+// TestServeAfterShutdown checks that a Server shut down before Serve
+// refuses to serve instead of blocking.
+func TestServeAfterShutdown(t *testing.T) {
+	s, err := eventloop.New(echo, eventloop.Config{})
+	if err != nil {
+		t.Fatalf("New() = %v", err)
+	}
+	if err := s.Shutdown(context.Background()); err != nil {
+		t.Fatalf("Shutdown() = %v, want nil", err)
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("listen: %v", err)
+	}
+	defer ln.Close()
+	if err := s.Serve(ln); !errors.Is(err, eventloop.ErrClosed) {
+		t.Fatalf("Serve() after Shutdown = %v, want ErrClosed", err)
+	}
+}
+
+// TestShutdownRacesServe checks that a Shutdown issued while Serve is
+// still starting stops it.
+func TestShutdownRacesServe(t *testing.T) {
+	for i := range 20 {
+		s, err := eventloop.New(echo, eventloop.Config{})
+		if err != nil {
+			t.Fatalf("New() = %v", err)
+		}
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatalf("listen: %v", err)
+		}
+		done := make(chan error, 1)
+		go func() { done <- s.Serve(ln) }()
+		ctx, cancel := context.WithTimeout(context.Background(), ioTimeout)
+		if err := s.Shutdown(ctx); err != nil {
+			t.Fatalf("round %d: Shutdown() = %v", i, err)
+		}
+		select {
+		case err := <-done:
+			if err != nil && !errors.Is(err, eventloop.ErrClosed) {
+				t.Fatalf("round %d: Serve() = %v", i, err)
+			}
+		case <-ctx.Done():
+			t.Fatalf("round %d: Serve still running after Shutdown", i)
+		}
+		cancel()
+		_ = ln.Close()
 	}
 }

@@ -1,5 +1,16 @@
 package eventloop
 
+import "runtime"
+
+// checkProcs returns ErrSingleProc when GOMAXPROCS is below 2 and cfg does
+// not accept that.
+func checkProcs(cfg Config) error {
+	if runtime.GOMAXPROCS(0) < 2 && !cfg.AllowSingleProc {
+		return ErrSingleProc
+	}
+	return nil
+}
+
 // Why New refuses GOMAXPROCS=1 (ErrSingleProc) unless told otherwise.
 //
 // netpoll's poller goroutine loops in Wait: it handles ready events, calls

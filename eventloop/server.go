@@ -9,7 +9,6 @@ import (
 	"log/slog"
 	"math"
 	"net"
-	"runtime"
 	"runtime/debug"
 	"sync"
 	"sync/atomic"
@@ -31,8 +30,10 @@ type Server struct {
 	name     []byte // cfg.ServerName, ready for SetServerBytes
 	el       netpoll.EventLoop
 	flog     fasthttp.Logger
-	stopping atomic.Bool  // set by Shutdown; answers then carry Connection: close
-	open     atomic.Int64 // connections accepted and not yet closed
+	stopping atomic.Bool   // set by Shutdown; answers then carry Connection: close
+	serving  atomic.Bool   // set while Serve runs
+	served   chan struct{} // closed when Serve returns
+	open     atomic.Int64  // connections accepted and not yet closed
 
 	readers sync.Pool // *bufio.Reader of cfg.MaxHeaderBytes
 	writers sync.Pool // *bufio.Writer of defaultWriteBufferBytes
@@ -54,11 +55,12 @@ func New(h fasthttp.RequestHandler, cfg Config) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	if runtime.GOMAXPROCS(0) < 2 && !cfg.AllowSingleProc {
-		return nil, ErrSingleProc
+	if err := checkProcs(cfg); err != nil {
+		return nil, err
 	}
 
-	s := &Server{handler: h, cfg: cfg, name: []byte(cfg.ServerName)}
+	s := &Server{handler: h, cfg: cfg, name: []byte(cfg.ServerName),
+		served: make(chan struct{})}
 	s.maxBody = math.MaxInt
 	if cfg.MaxBodyBytes < math.MaxInt {
 		s.maxBody = int(cfg.MaxBodyBytes)
@@ -85,8 +87,15 @@ func New(h fasthttp.RequestHandler, cfg Config) (*Server, error) {
 
 // Serve accepts connections on ln until Shutdown, then returns nil. ln must
 // be a TCP or Unix listener from package net (netpoll takes over its file
-// descriptor); TLS listeners are not supported (ErrTLS).
+// descriptor); TLS listeners are not supported (ErrTLS). Serve runs once:
+// a second call, or one after Shutdown, returns ErrClosed.
 func (s *Server) Serve(ln net.Listener) error {
+	// Mark serving before checking stopping: Shutdown sets stopping before
+	// it looks at serving, so one of the two always sees the other.
+	if !s.serving.CompareAndSwap(false, true) {
+		return ErrClosed
+	}
+	defer close(s.served)
 	if s.stopping.Load() {
 		return ErrClosed
 	}
@@ -103,11 +112,32 @@ func (s *Server) Serve(ln net.Listener) error {
 // whichever is first. It returns ctx.Err() when ctx ended first.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopping.Store(true)
-	err := s.el.Shutdown(ctx)
+	err := s.shutdownLoop(ctx)
 	s.cfg.Logger.LogAttrs(ctx, slog.LevelInfo, "eventloop shut down",
 		slog.Int64(keyOpen, s.open.Load()))
 	return err
 }
+
+// shutdownLoop shuts the event loop down until Serve has returned. netpoll
+// ignores a Shutdown that comes before its Serve has registered the
+// listener, so one that races a starting Serve is repeated.
+func (s *Server) shutdownLoop(ctx context.Context) error {
+	for {
+		if err := s.el.Shutdown(ctx); err != nil || !s.serving.Load() {
+			return err
+		}
+		select {
+		case <-s.served:
+			return nil
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(shutdownRetry):
+		}
+	}
+}
+
+// shutdownRetry is how often shutdownLoop repeats netpoll's Shutdown.
+const shutdownRetry = 10 * time.Millisecond
 
 // OpenConnections returns the number of client connections currently open.
 func (s *Server) OpenConnections() int64 { return s.open.Load() }
