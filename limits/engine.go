@@ -8,6 +8,7 @@ import (
 
 	"github.com/cespare/xxhash/v2"
 
+	"github.com/portico-gw/portico/auth"
 	"github.com/portico-gw/portico/config"
 	"github.com/portico-gw/portico/limiter"
 	"github.com/portico-gw/portico/view"
@@ -51,7 +52,7 @@ func New(f *config.File, prev *Engine, logger *slog.Logger) (*Engine, error) {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	e := &Engine{c: c, backCfg: bc, logger: logger, ownsBack: true,
-		keyHdr: f.Auth.KeyHeader, keyQuery: f.Auth.KeyQuery}
+		keyHdr: apiKeyHeader(f.Auth.KeyHeader), keyQuery: f.Auth.KeyQuery}
 	if prev != nil {
 		e.usage = prev.usage
 		if e.back = prev.takeBackend(bc); e.back != nil {
@@ -270,7 +271,12 @@ func (e *Engine) keyOf(r *rule, v *view.Request, consumer, route string) uint64 
 				d.WriteString(consumer)
 			}
 		case keyAPIKey:
-			if k := e.apiKey(v); len(k) > 0 {
+			// The auth step removes the key before forwarding and
+			// leaves its hash in the view; a route without auth still
+			// has the key in the request.
+			if v.KeyHash != 0 {
+				writeKeyHash(&d, v.KeyHash)
+			} else if k := e.apiKey(v); len(k) > 0 {
 				d.Write(k)
 			} else {
 				writeIP(&d, v)
@@ -285,6 +291,15 @@ func (e *Engine) keyOf(r *rule, v *view.Request, consumer, route string) uint64 
 		d.Write(sep)
 	}
 	return d.Sum64()
+}
+
+// writeKeyHash hashes an authenticated key's hash, marked so it never
+// equals a name or an address.
+func writeKeyHash(d *xxhash.Digest, h uint64) {
+	var b [9]byte
+	b[0] = 2
+	binary.LittleEndian.PutUint64(b[1:], h)
+	d.Write(b[:])
 }
 
 // writeIP hashes the client address, marked so it never equals a name.
@@ -306,4 +321,16 @@ func (e *Engine) apiKey(v *view.Request) []byte {
 		return v.Query.Peek(e.keyQuery)
 	}
 	return nil
+}
+
+// apiKeyHeader is the header API keys arrive in, with the auth table's
+// default ("-" turns header keys off).
+func apiKeyHeader(h string) string {
+	switch h {
+	case "":
+		return auth.DefaultKeyHeader
+	case "-":
+		return ""
+	}
+	return h
 }

@@ -45,6 +45,13 @@ path = "/limited"
 upstream = "a"
 plan = "free"
 
+[routes.perkey]
+path = "/perkey"
+upstream = "a"
+limits = [{ name = "per-key", rate = "1 per 1m", key = ["api_key"] }]
+[routes.perkey.access]
+methods = ["key"]
+
 [routes.denied]
 path = "/denied"
 upstream = "a"
@@ -160,6 +167,20 @@ func TestCallersAndLimits(t *testing.T) {
 				}
 				if ct := string(resp.Header.ContentType()); ct != "application/json" {
 					t.Errorf("429 Content-Type = %q", ct)
+				}
+			},
+		},
+		{
+			name: "api_key limits count per key after the key is stripped",
+			reqs: []string{
+				"GET /perkey HTTP/1.1\r\nHost: x\r\nX-API-Key: alice-secret\r\n\r\n",
+				"GET /perkey HTTP/1.1\r\nHost: x\r\nX-API-Key: bob-secret\r\n\r\n",
+				"GET /perkey HTTP/1.1\r\nHost: x\r\nX-API-Key: alice-secret\r\n\r\n",
+			},
+			check: func(t *testing.T, resp *fasthttp.Response, up *upstream) {
+				expectStatus(t, resp, 429)
+				if n := len(up.requests()); n != 2 {
+					t.Errorf("upstream saw %d requests, want 2 (alice once, bob once)", n)
 				}
 			},
 		},
