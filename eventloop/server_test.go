@@ -28,6 +28,8 @@ func echo(ctx *fasthttp.RequestCtx) {
 			n = int(m)
 		}
 		ctx.SetBodyString("counted " + strconv.Itoa(n))
+	case "/huge":
+		ctx.SetBody(hugeBody)
 	case "/ignore":
 		ctx.SetBodyString("ignored")
 	case "/stream":
@@ -42,6 +44,10 @@ func echo(ctx *fasthttp.RequestCtx) {
 			strconv.Itoa(len(ctx.PostBody())))
 	}
 }
+
+// hugeBody is more than loopback socket buffers hold, so a client that
+// does not read stalls the server's write.
+var hugeBody = make([]byte, 64<<20)
 
 // baseConfig is the Config most cases use.
 func baseConfig() eventloop.Config {
@@ -223,6 +229,21 @@ func TestBehaviour(t *testing.T) {
 				expectStatus(t, cl.response(), 408)
 			}
 			cl.expectClosed(ioTimeout)
+		}},
+		{name: "write timeout drops a client that stops reading", cfg: func(c *eventloop.Config) {
+			c.WriteTimeout = 300 * time.Millisecond
+		}, run: func(t *testing.T, addr string) {
+			cl := dial(t, addr)
+			cl.send(get("/huge"))
+			// The client stalls for longer than WriteTimeout: that is
+			// the behaviour under test, not a wait for the server. Then
+			// the connection must end before the whole body.
+			stall := time.NewTimer(time.Second)
+			<-stall.C
+			n, _ := io.Copy(io.Discard, cl.br)
+			if n >= int64(len(hugeBody)) {
+				t.Fatalf("read %d bytes, want the connection cut short", n)
+			}
 		}},
 		{name: "Date and Server headers", run: func(t *testing.T, addr string) {
 			cl := dial(t, addr)
