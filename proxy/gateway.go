@@ -9,6 +9,7 @@ import (
 
 	"github.com/portico-gw/portico/accesslog"
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/limits"
 	"github.com/portico-gw/portico/metrics"
 	"github.com/valyala/fasthttp"
 )
@@ -147,4 +148,13 @@ func (g *Gateway) UsageJSON(w io.Writer) error {
 		return fmt.Errorf("proxy: gateway is closed")
 	}
 	return st.limits.UsageJSON(w)
+}
+
+// LimitsStats reports the live limits engine's counters (keys held,
+// table-full decisions, Redis state); the zero Stats when closed.
+func (g *Gateway) LimitsStats() limits.Stats {
+	if st := g.state.Load(); st != nil {
+		return st.limits.Stats()
+	}
+	return limits.Stats{}
 }

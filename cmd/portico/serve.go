@@ -14,6 +14,7 @@ import (
 
 	"github.com/portico-gw/portico/accesslog"
 	"github.com/portico-gw/portico/config"
+	"github.com/portico-gw/portico/limits"
 	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/proxy"
 )
@@ -61,6 +62,7 @@ func serve(ctx context.Context, f *config.File, path string, logger *slog.Logger
 		return err
 	}
 	defer g.Close()
+	addLimitsGauges(reg, g)
 
 	ln, err := net.Listen("tcp", f.Server.Listen)
 	if err != nil {
@@ -148,4 +150,32 @@ func shutdown(fe frontEnd, deadline time.Duration, sig os.Signal, logger *slog.L
 	}
 	logger.Info("stopped")
 	return nil
+}
+
+// addLimitsGauges exports the limits engine's state, read at scrape time.
+func addLimitsGauges(reg *metrics.Registry, g *proxy.Gateway) {
+	gauges := []struct {
+		name, help string
+		read       func(limits.Stats) float64
+	}{
+		{"portico_limiter_keys", "Rate-limit counters held in this process.",
+			func(s limits.Stats) float64 { return float64(s.Keys) }},
+		{"portico_limiter_table_full_decisions", "Decisions that found the counter table full and used a shared counter.",
+			func(s limits.Stats) float64 { return float64(s.TableFull) }},
+		{"portico_limiter_redis_up", "1 when the Redis backend answered its last call (0 without Redis).",
+			func(s limits.Stats) float64 { return b2f(s.RedisUp) }},
+		{"portico_limiter_redis_fallbacks", "Times Redis went down and counting fell back to this process.",
+			func(s limits.Stats) float64 { return float64(s.RedisFallbacks) }},
+	}
+	for _, gg := range gauges {
+		read := gg.read
+		reg.AddGauge(gg.name, gg.help, func() float64 { return read(g.LimitsStats()) })
+	}
+}
+
+func b2f(b bool) float64 {
+	if b {
+		return 1
+	}
+	return 0
 }
