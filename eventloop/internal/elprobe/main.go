@@ -17,6 +17,7 @@ import (
 	"os/exec"
 	"os/signal"
 	"runtime"
+	"runtime/metrics"
 	"strconv"
 	"strings"
 	"syscall"
@@ -39,6 +40,7 @@ func main() {
 	reduce := flag.Bool("reduce-memory", true, "standard: fasthttp ReduceMemoryUsage")
 	upstream := flag.String("upstream", "", "serve: proxy every request to this address instead")
 	kick := flag.Duration("kick", 0, "serve: wake netpoll's poller this often (experiment)")
+	schedOut := flag.String("sched-out", "", "serve: append scheduling-latency quantiles to this file on exit")
 	hold := flag.Duration("hold", 0, "idle: keep the connections open this long after measuring")
 	flag.Parse()
 
@@ -59,6 +61,9 @@ func main() {
 			h = proxyTo(*upstream, *transport == "eventloop")
 		}
 		err = serve(*transport, *maxRun, *bufSize, *reduce)
+		if *schedOut != "" {
+			writeSchedLatency(*schedOut)
+		}
 	case "idle":
 		err = idle([]string{"-mode", "serve", "-transport", *transport,
 			"-max", maxRun.String(), "-netpoll-buffer", strconv.Itoa(*bufSize),
@@ -227,4 +232,36 @@ func rss(pid int) int {
 		}
 	}
 	return -1
+}
+
+// writeSchedLatency appends the runtime's goroutine scheduling-latency
+// distribution (time spent runnable before running) to path: the share of
+// waits over 1, 5 and 10 ms, which a poller parked with the only P shows.
+func writeSchedLatency(path string) {
+	sample := []metrics.Sample{{Name: "/sched/latencies:seconds"}}
+	metrics.Read(sample)
+	h := sample[0].Value.Float64Histogram()
+	var total, over1, over5, over10 uint64
+	for i, c := range h.Counts {
+		lo := h.Buckets[i]
+		total += c
+		if lo >= 0.001 {
+			over1 += c
+		}
+		if lo >= 0.005 {
+			over5 += c
+		}
+		if lo >= 0.010 {
+			over10 += c
+		}
+	}
+	f, err := os.OpenFile(path, os.O_APPEND|os.O_CREATE|os.O_WRONLY, 0o644)
+	if err != nil {
+		return
+	}
+	defer f.Close()
+	fmt.Fprintf(f, "%s gomaxprocs=%d waits=%d over1ms=%.4f%% over5ms=%.4f%% over10ms=%.4f%%\n",
+		strings.Join(os.Args[1:], " "), runtime.GOMAXPROCS(0), total,
+		100*float64(over1)/float64(total), 100*float64(over5)/float64(total),
+		100*float64(over10)/float64(total))
 }
