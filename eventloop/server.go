@@ -109,7 +109,9 @@ func (s *Server) Serve(ln net.Listener) error {
 
 // Shutdown stops accepting, closes idle connections, and waits until every
 // in-flight request has been answered (with Connection: close) or ctx ends,
-// whichever is first. It returns ctx.Err() when ctx ended first.
+// whichever is first. It returns ctx.Err() when ctx ended first; requests
+// still running then are left to finish, as netpoll does not force their
+// connections closed.
 func (s *Server) Shutdown(ctx context.Context) error {
 	s.stopping.Store(true)
 	err := s.shutdownLoop(ctx)
