@@ -60,7 +60,8 @@ func TestDoStreamedAllocs(t *testing.T) {
 		raw  string
 	}{
 		{name: "fixed length",
-			raw: "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) + "\r\n\r\n" + body},
+			raw: "HTTP/1.1 200 OK\r\nContent-Length: " + strconv.Itoa(len(body)) +
+				"\r\n\r\n" + body},
 		{name: "chunked", raw: "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n" +
 			chunk + chunk + "0\r\nX-Sum: 1\r\n\r\n"},
 	}

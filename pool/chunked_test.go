@@ -132,7 +132,10 @@ func TestParseChunkSize(t *testing.T) {
 // sees when that accepts the input too.
 func FuzzChunkedDecoder(f *testing.F) {
 	for _, tt := range chunkedCases {
-		f.Add([]byte(tt.in))
+		// Large seeds make the fuzzer's minimising crawl.
+		if len(tt.in) <= 512 {
+			f.Add([]byte(tt.in))
+		}
 	}
 	f.Fuzz(func(t *testing.T, in []byte) {
 		body, rest, err := decodeChunked(in, 256, 4096)

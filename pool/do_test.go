@@ -80,7 +80,8 @@ func TestDoConnectFailure(t *testing.T) {
 				return
 			}
 			if tg.Addr() != live || resp.StatusCode() != 200 {
-				t.Errorf("Do went to %s with %d, want %s with 200", tg.Addr(), resp.StatusCode(), live)
+				t.Errorf("Do went to %s with %d, want %s with 200", tg.Addr(),
+					resp.StatusCode(), live)
 			}
 		})
 	}
@@ -285,7 +286,8 @@ func TestDoClosedAfterWrite(t *testing.T) {
 				}
 				select {
 				case got := <-dropped:
-					t.Errorf("upstream dropped a second request (%s): a retry reused a connection", got)
+					t.Errorf("upstream dropped a second request (%s): a retry reused a "+
+						"connection", got)
 				default:
 				}
 			})
