@@ -41,6 +41,10 @@ func Section(r *Report, e Env) []byte {
 	fmt.Fprintf(&b, "- Date: %s\n", e.Date.Format("2006-01-02 15:04 MST"))
 	fmt.Fprintf(&b, "- Machine: %d CPUs, %s; load average %s before, %s after\n",
 		e.CPUs, e.CPUModel, e.LoadBefore, e.LoadAfter)
+	if e.Busy() {
+		b.WriteString("- Warning: other work kept the machine busy (load average above " +
+			"its CPU count), so req/s and latency are noisy; CPU µs/req is the steadier figure\n")
+	}
 	names := make([]string, 0, len(e.Versions))
 	for k := range e.Versions {
 		names = append(names, k)
@@ -63,9 +67,11 @@ func Section(r *Report, e Env) []byte {
 CPU µs/req is the server's own user+system time from /proc over the
 measured window divided by the requests served; for "direct" it is the
 backend's, which shares its CPU with the load generator. Peak RSS is the
-sum of VmHWM over the server's processes. Ratios compare with nginx in the
-same round. On a machine this small the load side saturates first, so
-req/s ranks the load generator as much as the proxy; compare CPU µs/req.
+sum of VmHWM over the server's processes (for "direct", the backend's
+peak over the run so far, as it serves every scenario). Ratios compare
+with nginx in the same round. On a machine this small the load side
+saturates first, so req/s ranks the load generator as much as the proxy;
+compare CPU µs/req.
 
 `)
 	b.Write(r.Tables())

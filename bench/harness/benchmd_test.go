@@ -77,6 +77,13 @@ func TestSection(t *testing.T) {
 			t.Errorf("Section lacks %q:\n%s", want, got)
 		}
 	}
+	if strings.Contains(got, "- Warning:") {
+		t.Errorf("Section warns of a busy machine at load 1.00 on 2 CPUs:\n%s", got)
+	}
+	env.LoadAfter = "7.50 6.00 5.00"
+	if got := string(Section(rep, env)); !strings.Contains(got, "- Warning: other work") {
+		t.Errorf("Section does not warn at load 7.50 on 2 CPUs:\n%s", got)
+	}
 }
 
 func TestParseCPUInfo(t *testing.T) {

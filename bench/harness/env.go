@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -94,6 +95,22 @@ func versionOf(ctx context.Context, bin, arg string) string {
 		return fmt.Sprintf("unknown (%v)", err)
 	}
 	return line
+}
+
+// Busy reports whether the 1-minute load average at the start or end of
+// the run exceeded the number of CPUs, that is, whether other work
+// competed with the run.
+func (e *Env) Busy() bool {
+	for _, l := range []string{e.LoadBefore, e.LoadAfter} {
+		f := strings.Fields(l)
+		if len(f) == 0 {
+			continue
+		}
+		if v, err := strconv.ParseFloat(f[0], 64); err == nil && e.CPUs > 0 && v > float64(e.CPUs) {
+			return true
+		}
+	}
+	return false
 }
 
 // Finish records the end-of-run load average.

@@ -91,12 +91,13 @@ func (p *process) exited() bool {
 	}
 }
 
-// stop sends SIGTERM to the process group, waits up to stopGrace, then
-// sends SIGKILL to the group. It returns once the process was reaped.
+// stop sends SIGTERM to the process group, waits up to stopGrace for
+// the leader to exit, else sends SIGKILL to the group. It returns once
+// the leader was reaped. The group is only signalled while its leader is
+// alive, so the group id cannot have been reused by another program.
+// nginx and HAProxy wait for their workers before exiting on SIGTERM.
 func (p *process) stop() {
 	if p.exited() {
-		// The leader is gone; members it left behind still get the signal.
-		_ = syscall.Kill(-p.pid(), syscall.SIGKILL)
 		return
 	}
 	_ = syscall.Kill(-p.pid(), syscall.SIGTERM)
@@ -104,6 +105,7 @@ func (p *process) stop() {
 	defer t.Stop()
 	select {
 	case <-p.done:
+		return
 	case <-t.C:
 	}
 	_ = syscall.Kill(-p.pid(), syscall.SIGKILL)

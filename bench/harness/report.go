@@ -150,25 +150,29 @@ func writeScenario(b *bytes.Buffer, sr ScenarioResult) {
 	if len(rs) > 0 {
 		b.WriteString("\n")
 	}
+	var notes bytes.Buffer
 	for _, tr := range sr.Targets {
 		switch {
 		case tr.Skipped != "":
-			fmt.Fprintf(b, "- %s skipped: %s\n", tr.Name, tr.Skipped)
+			fmt.Fprintf(&notes, "- %s skipped: %s\n", tr.Name, tr.Skipped)
 		case tr.Failed != "":
-			fmt.Fprintf(b, "- %s FAILED: %s\n", tr.Name, oneLine(tr.Failed))
+			fmt.Fprintf(&notes, "- %s FAILED: %s\n", tr.Name, oneLine(tr.Failed))
 		}
 	}
 	for _, r := range rs {
 		if r.errors > 0 {
-			fmt.Fprintf(b, "- %s: %d failed requests, first: %s\n", r.name, r.errors,
+			fmt.Fprintf(&notes, "- %s: %d failed requests, first: %s\n", r.name, r.errors,
 				oneLine(r.firstError))
 		}
 		if r.empty > 0 {
-			fmt.Fprintf(b, "- %s: no request completed in the measured window in %d of %d rounds\n",
-				r.name, r.empty, r.rounds)
+			fmt.Fprintf(&notes, "- %s: no request completed in the measured window "+
+				"in %d of %d rounds\n", r.name, r.empty, r.rounds)
 		}
 	}
-	b.WriteString("\n")
+	if notes.Len() > 0 {
+		b.Write(notes.Bytes())
+		b.WriteString("\n")
+	}
 }
 
 // oneLine flattens a message for a markdown list item.

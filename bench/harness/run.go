@@ -249,6 +249,9 @@ func (l *launcher) runScenario(ctx context.Context, sc Scenario) []TargetResult 
 	fs := procFS{root: "/proc"}
 	for round := 0; round < l.opts.Rounds && ctx.Err() == nil; round++ {
 		for _, k := range roundOrder(len(live), round, l.opts.Targets, liveIdx) {
+			if ctx.Err() != nil {
+				break
+			}
 			t := live[k]
 			s := l.measure(ctx, fs, t, sc, round)
 			results[liveIdx[k]].Samples = append(results[liveIdx[k]].Samples, s)

@@ -161,13 +161,18 @@ func (l *launcher) startTarget(ctx context.Context, name string, sc Scenario) (*
 	return nil, last
 }
 
-// ready checks that t answers sc's request correctly, and stops it if not.
+// ready checks that t answers sc's request correctly, and stops it if not
+// or if ctx ended meanwhile.
 func (l *launcher) ready(ctx context.Context, t *target, sc Scenario) (*target, error) {
 	if err := probe(t.addr, sc); err != nil {
 		t.stop()
 		return nil, fmt.Errorf("%s: first request: %w: %s", t.name, err, t.proc.logTail())
 	}
-	return t, ctx.Err()
+	if err := ctx.Err(); err != nil {
+		t.stop()
+		return nil, err
+	}
+	return t, nil
 }
 
 // stop stops t's process if the scenario started it.
