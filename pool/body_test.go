@@ -444,3 +444,50 @@ func (c oddEOFConn) Read(p []byte) (int, error) {
 	}
 	return n, err
 }
+
+// TestStreamConcurrent runs streamed requests from several goroutines
+// at once, some read to the end and some closed early, for the race
+// detector and the connection accounting.
+func TestStreamConcurrent(t *testing.T) {
+	big := strings.Repeat("r", 3*bufferedBodyMax)
+	addr := startBackend(t, func(ctx *fasthttp.RequestCtx) { ctx.SetBodyString(big) })
+	u := newTestUpstream(t, Config{Targets: targets(addr), StreamResponseBody: true,
+		MaxConnsPerTarget: 4, QueueTimeout: ioTimeout})
+	const workers, rounds = 6, 10
+	errs := make(chan error, workers)
+	for w := range workers {
+		go func() {
+			req, resp := get("/r"), fasthttp.AcquireResponse()
+			defer fasthttp.ReleaseRequest(req)
+			defer fasthttp.ReleaseResponse(resp)
+			for i := range rounds {
+				if _, err := u.Do(req, resp, 0, ioTimeout); err != nil {
+					errs <- err
+					return
+				}
+				if (w+i)%3 == 0 {
+					var buf [10]byte
+					_, _ = io.ReadFull(resp.BodyStream(), buf[:])
+				} else if body, err := readAll(resp); err != nil || len(body) != len(big) {
+					if err == nil {
+						err = io.ErrUnexpectedEOF // short body
+					}
+					errs <- err
+					return
+				}
+				_ = resp.CloseBodyStream()
+			}
+			errs <- nil
+		}()
+	}
+	for range workers {
+		if err := <-errs; err != nil {
+			t.Errorf("worker: %v", err)
+		}
+	}
+	st := u.Status()[0]
+	if st.Outstanding != 0 || st.Conns > 4 {
+		t.Errorf("after the workers: outstanding %d, connections %d, want 0, at most 4",
+			st.Outstanding, st.Conns)
+	}
+}

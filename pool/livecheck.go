@@ -19,15 +19,15 @@ const peekIdleAfter = 250 * time.Millisecond
 var errStale = errors.New("pool: idle connection closed by upstream")
 
 // checkedConn wraps a pooled TCP connection so that a request is not
-// written to a connection the upstream has already closed. HostClient
+// written to a connection the upstream has already closed. The exchange
 // sets the write deadline once before writing each request; on a
 // connection whose last request started at least idleAfter ago, that
 // call first peeks at the socket without blocking. A FIN (or stray bytes,
 // or an error) there means the upstream is gone.
 //
-// Without this check HostClient writes into the dead socket and only sees
-// the close when reading the response, when it can no longer tell
-// whether the upstream acted on the request; a POST would then get a 502.
+// Without this check the request goes into the dead socket, which shows
+// the close only when the response is read, when nobody can tell whether
+// the upstream acted on the request; a POST would then get a 502.
 type checkedConn struct {
 	net.Conn
 	raw       syscall.RawConn
@@ -63,7 +63,7 @@ func checkConn(c net.Conn, idleAfter time.Duration) net.Conn {
 }
 
 // SetWriteDeadline checks a reused, idle connection before passing the
-// deadline on; HostClient calls it before writing each request.
+// deadline on; the exchange calls it before writing each request.
 func (c *checkedConn) SetWriteDeadline(t time.Time) error {
 	now := time.Now().UnixNano()
 	check := c.used && now-c.lastStart >= int64(c.idleAfter)
