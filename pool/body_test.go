@@ -273,7 +273,7 @@ func TestStreamCloseEarly(t *testing.T) {
 // timeout once the body streams: a stalled body ends with ErrTimeout,
 // while a slow but steady one that takes longer in total is read whole.
 func TestStreamIdleTimeout(t *testing.T) {
-	const timeout = 150 * time.Millisecond
+	const timeout = 300 * time.Millisecond
 	t.Run("stalled body", func(t *testing.T) {
 		release := make(chan struct{})
 		b := scriptBackend(t, func(c net.Conn, _ *fasthttp.Request) bool {
@@ -300,7 +300,7 @@ func TestStreamIdleTimeout(t *testing.T) {
 		_ = resp.CloseBodyStream()
 	})
 	t.Run("slow but steady body", func(t *testing.T) {
-		const pieces, piece = 5, 1000
+		const pieces, piece = 6, 1000
 		// The upstream paces itself: each piece comes well within the
 		// idle timeout, the whole body well after it.
 		slow := func(c net.Conn, _ *fasthttp.Request) bool {
@@ -309,7 +309,7 @@ func TestStreamIdleTimeout(t *testing.T) {
 			if _, err := c.Write([]byte(head + strings.Repeat("s", bufferedBodyMax))); err != nil {
 				return false
 			}
-			tick := time.NewTicker(timeout / 3)
+			tick := time.NewTicker(timeout / 4)
 			defer tick.Stop()
 			for range pieces {
 				<-tick.C
