@@ -33,7 +33,7 @@
 // 35-55 % more CPU per request in a trial.
 //
 // A client that half-closes its side after sending still gets its answers,
-// although netpoll itself treats the FIN as a full close (see halfclose.go).
+// although netpoll itself treats the FIN as a full close (see connio.go).
 //
 // With GOMAXPROCS=1 netpoll's poller can park in epoll_wait while holding
 // the only P, and the handlers it queued just before wait for sysmon to

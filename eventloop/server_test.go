@@ -235,9 +235,13 @@ func TestBehaviour(t *testing.T) {
 		}, run: func(t *testing.T, addr string) {
 			cl := dial(t, addr)
 			cl.send(get("/huge"))
-			// The client stalls for longer than WriteTimeout: that is
-			// the behaviour under test, not a wait for the server. Then
-			// the connection must end before the whole body.
+			// Once the answer has begun, the client stalls for longer
+			// than WriteTimeout: that is the behaviour under test, not a
+			// wait for the server. Then the connection must end before
+			// the whole body.
+			if _, err := cl.br.Peek(1); err != nil {
+				t.Fatalf("no answer: %v", err)
+			}
 			stall := time.NewTimer(time.Second)
 			<-stall.C
 			n, _ := io.Copy(io.Discard, cl.br)

@@ -33,14 +33,31 @@ func (w *connWriter) reset(nc netpoll.Connection) {
 	}
 }
 
-// Write writes p through netpoll, or directly to the socket when netpoll
-// has given up on a half-closed connection.
+// maxWriteChunk bounds what one netpoll write copies. netpoll copies
+// every write into a buffer node of the write's size before sending it, so
+// a 64 MiB body written at once would cost 64 MiB more; in chunks it costs
+// one chunk, each flushed before the next is copied.
+const maxWriteChunk = 64 << 10
+
+// Write writes p through netpoll in chunks of at most maxWriteChunk, or
+// directly to the socket when netpoll has given up on a half-closed
+// connection.
 func (w *connWriter) Write(p []byte) (int, error) {
-	n, err := w.nc.Write(p)
-	if err == nil || n > 0 || w.fd < 0 || !errors.Is(err, netpoll.ErrConnClosed) {
-		return n, err
+	written := 0
+	for written < len(p) {
+		chunk := p[written:min(len(p), written+maxWriteChunk)]
+		n, err := w.nc.Write(chunk)
+		written += n
+		if err == nil {
+			continue
+		}
+		if n > 0 || w.fd < 0 || !errors.Is(err, netpoll.ErrConnClosed) {
+			return written, err
+		}
+		n, err = writeFD(w.fd, p[written:])
+		return written + n, err
 	}
-	return writeFD(w.fd, p)
+	return written, nil
 }
 
 // connReader is what a connection's bufio.Reader reads from. netpoll
