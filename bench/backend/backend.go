@@ -1,7 +1,9 @@
 package backend
 
 import (
+	"net"
 	"strconv"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -18,6 +20,11 @@ const (
 	PathSmall    = "/1k"
 	PathLarge    = "/64k"
 	PathEchoSize = "/echo-size"
+	// PathAccepted answers, on a server from NewServer, the number of
+	// connections the server has accepted so far, in decimal. The harness
+	// reads it around each measurement to check that proxies keep their
+	// upstream connections alive.
+	PathAccepted = "/_bench/accepted"
 )
 
 // Bodies are built once; handlers only point at them.
@@ -54,11 +61,14 @@ func Handler(ctx *fasthttp.RequestCtx) {
 var textPlain = []byte("text/plain")
 
 // NewServer returns a fasthttp server running Handler with settings
-// suited to a benchmark upstream: no server date or name work beyond the
-// defaults, generous concurrency, bodies up to 1 MiB.
+// suited to a benchmark upstream (no Date header, generous concurrency,
+// bodies up to 1 MiB), which also counts the connections it accepts and
+// reports them at PathAccepted.
 func NewServer() *fasthttp.Server {
+	c := &counter{}
 	return &fasthttp.Server{
-		Handler:                       Handler,
+		Handler:                       c.handle,
+		ConnState:                     c.connState,
 		Name:                          "bench-backend",
 		Concurrency:                   16 << 10,
 		MaxRequestBodySize:            1 << 20,
@@ -68,4 +78,26 @@ func NewServer() *fasthttp.Server {
 		NoDefaultDate:                 true,
 		DisableHeaderNamesNormalizing: true,
 	}
+}
+
+// counter counts a server's accepted connections.
+type counter struct {
+	accepted atomic.Uint64
+}
+
+// connState counts every new connection.
+func (c *counter) connState(_ net.Conn, st fasthttp.ConnState) {
+	if st == fasthttp.StateNew {
+		c.accepted.Add(1)
+	}
+}
+
+// handle answers PathAccepted and passes everything else to Handler.
+func (c *counter) handle(ctx *fasthttp.RequestCtx) {
+	if string(ctx.Path()) != PathAccepted {
+		Handler(ctx)
+		return
+	}
+	var num [20]byte
+	ctx.Response.SetBody(strconv.AppendUint(num[:0], c.accepted.Load(), 10))
 }

@@ -46,6 +46,8 @@ func TestHandler(t *testing.T) {
 			body: bytes.Repeat([]byte("x"), 16<<10), wantBody: []byte(strconv.Itoa(16 << 10))},
 		{name: "echo size empty", method: "POST", path: "/echo-size", wantBody: []byte("0")},
 		{name: "other path", method: "GET", path: "/anything/else", wantBody: nil},
+		// One connection so far: the client keeps it alive for all rows.
+		{name: "accepted", method: "GET", path: "/_bench/accepted", wantBody: []byte("1")},
 	}
 	wantLen := map[string]int{"/1k": backend.SmallBytes, "/64k": backend.LargeBytes,
 		"/anything/else": backend.SmallBytes}

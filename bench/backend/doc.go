@@ -5,6 +5,7 @@
 //	GET /1k          200, 1 KiB body
 //	GET /64k         200, 64 KiB body
 //	POST /echo-size  200, the request body's length in decimal
+//	/_bench/accepted 200, connections accepted so far (NewServer only)
 //	anything else    200, 1 KiB body
 //
 // It does no logging and allocates nothing per request. Starting it on a

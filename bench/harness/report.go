@@ -26,6 +26,8 @@ type row struct {
 	firstError string
 	empty      int // rounds in which no request completed in the window
 	rounds     int
+	requests   uint64 // summed over rounds
+	upConns    int64  // backend connections summed over rounds; -1 unknown
 }
 
 // rows turns a scenario's samples into table rows.
@@ -48,6 +50,12 @@ func rows(sr ScenarioResult) []row {
 			r.errors += s.Errors + s.Non2xx
 			if s.Requests == 0 {
 				r.empty++
+			}
+			r.requests += s.Requests
+			if s.BackendConns < 0 || r.upConns < 0 {
+				r.upConns = -1
+			} else {
+				r.upConns += s.BackendConns
 			}
 			if r.firstError == "" {
 				r.firstError = s.FirstError
@@ -77,6 +85,13 @@ func rows(sr ScenarioResult) []row {
 		out = append(out, r)
 	}
 	return out
+}
+
+// churns reports whether a proxy opened noticeably more upstream
+// connections than a kept-alive pool would: more than twice the client
+// connections per round and more than one per hundred requests.
+func churns(r row, conns int) bool {
+	return r.upConns > int64(2*conns*r.rounds) && r.upConns*100 > int64(r.requests)
 }
 
 // cpuPerRequest returns the sample's CPU microseconds per request.
@@ -163,6 +178,10 @@ func writeScenario(b *bytes.Buffer, sr ScenarioResult) {
 		if r.errors > 0 {
 			fmt.Fprintf(&notes, "- %s: %d failed requests, first: %s\n", r.name, r.errors,
 				oneLine(r.firstError))
+		}
+		if r.name != TargetDirect && churns(r, sr.Scenario.Conns) {
+			fmt.Fprintf(&notes, "- %s opened %d upstream connections for %d requests: "+
+				"upstream keep-alive is not holding\n", r.name, r.upConns, r.requests)
 		}
 		if r.empty > 0 {
 			fmt.Fprintf(&notes, "- %s: no request completed in the measured window "+

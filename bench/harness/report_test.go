@@ -11,7 +11,7 @@ import (
 func sample(r int, rps float64, p50 time.Duration, cpuPerReq time.Duration) Sample {
 	const n = 1000
 	return Sample{Round: r, Requests: n, RPS: rps, P50: p50, P99: 2 * p50, P999: 3 * p50,
-		CPU: cpuPerReq * n, Elapsed: time.Second}
+		CPU: cpuPerReq * n, Elapsed: time.Second, BackendConns: 50}
 }
 
 func TestRows(t *testing.T) {
@@ -123,6 +123,8 @@ func TestWriteScenario(t *testing.T) {
 	us := time.Microsecond
 	bad := sample(0, 100, 50*us, 10*us)
 	bad.Errors, bad.FirstError = 3, "load: response status not 2xx"
+	churning := sample(0, 1000, 50*us, 10*us)
+	churning.BackendConns = 400
 	tests := []struct {
 		name  string
 		sr    ScenarioResult
@@ -135,13 +137,15 @@ func TestWriteScenario(t *testing.T) {
 				{Name: TargetNginx, Skipped: "harness: program not installed: nginx"},
 				{Name: TargetHAProxy, Failed: "haproxy: process exited early\nbind failed"},
 				{Name: TargetHTTPUtil, Samples: []Sample{{Round: 0}}},
+				{Name: TargetPorticoEventloop, Samples: []Sample{churning}},
 			}},
 			wants: []string{"### get-1k-c50\n", "GET /1k, 50 connections, keep-alive, closed loop.",
 				tableHeader, "| direct | 1000 | 50 µs |", "| portico | 100 |",
 				"- nginx skipped: harness: program not installed: nginx",
 				"- haproxy FAILED: haproxy: process exited early bind failed",
 				"- portico: 3 failed requests, first: load: response status not 2xx",
-				"- httputil: no request completed in the measured window in 1 of 1 rounds"}},
+				"- httputil: no request completed in the measured window in 1 of 1 rounds",
+				"- portico-eventloop opened 400 upstream connections for 1000 requests"}},
 		{name: "skipped scenario", sr: ScenarioResult{Scenario: Scenario{Name: "auth-c50",
 			Method: "GET", Path: "/1k", Conns: 50, Skip: "not yet"}},
 			wants: []string{"### auth-c50", "Skipped: not yet."}},

@@ -69,6 +69,11 @@ type Sample struct {
 	// window; CPUErr says why it could not be read, if so.
 	CPU    time.Duration
 	CPUErr string
+	// BackendConns is the number of connections the backend accepted
+	// from warm-up start to the last response, or -1 when unknown. For
+	// a proxy these are its upstream connections; with keep-alive they
+	// stay near the number of client connections.
+	BackendConns int64
 }
 
 // TargetResult is everything measured of one target in one scenario.
@@ -314,8 +319,13 @@ func (l *launcher) measure(ctx context.Context, fs procFS, t *target, sc Scenari
 	if sc.BodyBytes > 0 {
 		cfg.Body = make([]byte, sc.BodyBytes)
 	}
+	conns0, err0 := l.accepted()
 	res, err := load.Run(ctx, cfg)
-	s := Sample{Round: round}
+	conns1, err1 := l.accepted()
+	s := Sample{Round: round, BackendConns: -1}
+	if err0 == nil && err1 == nil {
+		s.BackendConns = int64(conns1 - conns0)
+	}
 	if err != nil {
 		s.FirstError = err.Error()
 		s.Errors = 1

@@ -160,6 +160,13 @@ func checkSamples(t *testing.T, tr TargetResult, rounds int) {
 		if s.Requests == 0 || s.Errors+s.Non2xx != 0 || s.CPUErr != "" || s.CPU < 0 {
 			t.Errorf("%s round %d: %+v", tr.Name, s.Round, s)
 		}
+		// Four kept-alive client connections: the backend sees exactly
+		// those when hit directly, and a proxy needs at most that many
+		// upstream connections (twice, allowing for a pool's slack).
+		if tr.Name == TargetDirect && s.BackendConns != 4 ||
+			tr.Name != TargetDirect && (s.BackendConns < 0 || s.BackendConns > 8) {
+			t.Errorf("%s round %d: backend accepted %d connections", tr.Name, s.Round, s.BackendConns)
+		}
 	}
 	if tr.PeakRSS <= 0 {
 		t.Errorf("%s: PeakRSS = %d, want > 0", tr.Name, tr.PeakRSS)

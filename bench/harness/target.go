@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/portico-gw/portico/bench/backend"
 	"github.com/valyala/fasthttp"
 )
 
@@ -65,6 +66,9 @@ type launcher struct {
 	dir     string
 	backend *process
 	backAdr string
+	// ctl asks the backend for its accepted-connection count over one
+	// kept-alive connection, so that asking adds nothing to the count.
+	ctl *fasthttp.HostClient
 }
 
 // startBackend starts the backend on the load CPU, on a listener the
@@ -75,7 +79,20 @@ func (l *launcher) startBackend(ctx context.Context) error {
 		return err
 	}
 	l.backend, l.backAdr = p, addr
+	l.ctl = &fasthttp.HostClient{Addr: addr, MaxConns: 1}
 	return nil
+}
+
+// accepted returns the number of connections the backend has accepted.
+func (l *launcher) accepted() (uint64, error) {
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	req.SetRequestURI("http://" + l.backAdr + backend.PathAccepted)
+	if err := l.ctl.DoTimeout(req, resp, 5*time.Second); err != nil {
+		return 0, err
+	}
+	return strconv.ParseUint(string(resp.Body()), 10, 64)
 }
 
 // startSelf runs the harness binary's subcommand sub on a fresh loopback
