@@ -148,6 +148,9 @@ func (s *Server) readRequest(nc netpoll.Connection, br *bufio.Reader, bw *bufio.
 		}
 	}
 	if s.cfg.StreamRequestBody {
+		// TODO: return the request stream to fasthttp's pool; only
+		// fasthttp.Server can, so each request with a body allocates
+		// one when StreamRequestBody is set.
 		return rc.Request.ContinueReadBodyStream(br, s.maxBody)
 	}
 	return rc.Request.ContinueReadBody(br, s.maxBody)
