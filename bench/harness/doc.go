@@ -13,5 +13,5 @@
 // is signalled as a whole when the run ends; nothing is stopped by name.
 // Configs for nginx, HAProxy and Portico are written into a temporary
 // directory. The load itself is package load; the upstream is package
-// backend.
+// backend. The harness needs Linux: it reads /proc and uses taskset.
 package harness
