@@ -4,6 +4,8 @@ import (
 	"errors"
 	"log/slog"
 	"time"
+
+	"github.com/valyala/fasthttp"
 )
 
 // Defaults applied by New to zero fields of Config.
@@ -56,6 +58,11 @@ type Config struct {
 	// still read in full first. What the handler leaves unread is
 	// discarded, up to maxDrainBytes; past that the connection is closed.
 	StreamRequestBody bool
+
+	// ErrorHandler writes the response for a request that could not be
+	// read (the err values ErrorHandler below documents). Nil means
+	// ErrorHandler. The connection is closed after the answer.
+	ErrorHandler func(ctx *fasthttp.RequestCtx, err error)
 
 	// ServerName is sent as the Server header unless the handler set one.
 	// Empty means no Server header.

@@ -262,7 +262,11 @@ func (s *Server) drainBody(rc *fasthttp.RequestCtx) bool {
 // client is gone entirely the write just fails.
 func (s *Server) writeError(bw *bufio.Writer, rc *fasthttp.RequestCtx, err error) {
 	rc.Response.Reset()
-	ErrorHandler(rc, err)
+	if s.cfg.ErrorHandler != nil {
+		s.cfg.ErrorHandler(rc, err)
+	} else {
+		ErrorHandler(rc, err)
+	}
 	if len(s.name) > 0 {
 		rc.Response.Header.SetServerBytes(s.name)
 	}

@@ -66,3 +66,10 @@ func Classify(err error) int {
 	}
 	return 0
 }
+
+// IsEOF reports whether err is netpoll's end of input: the peer closed
+// the connection. The upstream pool uses it to end read-until-close
+// bodies cleanly, since netpoll does not return io.EOF.
+func IsEOF(err error) bool {
+	return errors.Is(err, netpoll.ErrEOF)
+}

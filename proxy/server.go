@@ -48,10 +48,11 @@ func NewServer(g *Gateway, sc config.Server, logger *slog.Logger) *fasthttp.Serv
 	}
 }
 
-// EventLoopConfig returns the event-loop transport's settings for the
-// [server] table, matching what NewServer gives the standard one.
-func EventLoopConfig(sc config.Server, logger *slog.Logger) eventloop.Config {
+// EventLoopConfig returns the event-loop transport's settings for g and
+// the [server] table, matching what NewServer gives the standard one.
+func EventLoopConfig(g *Gateway, sc config.Server, logger *slog.Logger) eventloop.Config {
 	return eventloop.Config{
+		ErrorHandler:      g.frontError,
 		ReadTimeout:       sc.ReadTimeout,
 		WriteTimeout:      sc.WriteTimeout,
 		IdleTimeout:       sc.IdleTimeout,

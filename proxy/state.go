@@ -115,6 +115,7 @@ func (st *state) buildUpstreams(f *config.File, prev *state, logger *slog.Logger
 			// request in a trial, so upstreams dial through netpoll too.
 			pc.DialTimeout = eventloop.DialTimeout
 			pc.Classify = eventloop.Classify
+			pc.IsEOF = eventloop.IsEOF
 		}
 		u, err := pool.New(pc)
 		if err != nil {

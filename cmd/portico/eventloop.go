@@ -11,5 +11,5 @@ import (
 // newEventLoopFrontEnd builds the netpoll event-loop transport with the
 // same limits as the standard one.
 func newEventLoopFrontEnd(g *proxy.Gateway, f *config.File, logger *slog.Logger) (frontEnd, error) {
-	return eventloop.New(g.Handler(), proxy.EventLoopConfig(f.Server, logger))
+	return eventloop.New(g.Handler(), proxy.EventLoopConfig(g, f.Server, logger))
 }
