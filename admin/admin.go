@@ -10,6 +10,7 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net"
+	"strings"
 
 	"github.com/valyala/fasthttp"
 )
@@ -36,7 +37,8 @@ type Server struct {
 
 // Start listens on addr and serves the admin API until Close. reload is
 // called for POST /reload; its error is returned to the caller as JSON.
-// extra adds handlers by exact path (for example /usage, /metrics).
+// extra adds handlers by exact path (for example /usage, /metrics); a key
+// ending in "/" serves every path under it.
 func Start(addr string, src Source, reload func() error, extra map[string]fasthttp.RequestHandler, logger *slog.Logger) (*Server, error) {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -78,6 +80,12 @@ func (s *Server) handle(ctx *fasthttp.RequestCtx) {
 		if h, ok := s.extra[path]; ok {
 			h(ctx)
 			return
+		}
+		for prefix, h := range s.extra {
+			if strings.HasSuffix(prefix, "/") && strings.HasPrefix(path, prefix) {
+				h(ctx)
+				return
+			}
 		}
 		writeJSON(ctx, fasthttp.StatusNotFound, map[string]string{"error": "not found"})
 	}

@@ -114,6 +114,10 @@ type Admin struct {
 	// Listen is the host:port of the admin listener. Default empty: no
 	// admin listener. It must differ from server.listen.
 	Listen string `toml:"listen"`
+	// Pprof serves Go's profiler under /debug/pprof/ on the admin
+	// listener. Default false. Profiles expose internals and a CPU
+	// profile costs CPU while it runs: keep the admin listener private.
+	Pprof bool `toml:"pprof"`
 }
 
 // Upstream is one [upstreams.NAME] table: a set of targets that share a

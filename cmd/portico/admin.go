@@ -2,12 +2,15 @@ package main
 
 import (
 	"log/slog"
+	"net/http"
+	"net/http/pprof"
 
 	"github.com/portico-gw/portico/admin"
 	"github.com/portico-gw/portico/config"
 	"github.com/portico-gw/portico/metrics"
 	"github.com/portico-gw/portico/proxy"
 	"github.com/valyala/fasthttp"
+	"github.com/valyala/fasthttp/fasthttpadaptor"
 )
 
 // adminHandle is the admin listener as serve sees it: reload requests
@@ -37,6 +40,9 @@ func startAdmin(g *proxy.Gateway, f *config.File, reg *metrics.Registry, logger 
 			}
 		},
 	}
+	if f.Admin.Pprof {
+		extra["/debug/pprof/"] = pprofHandler()
+	}
 	srv, err := admin.Start(f.Admin.Listen, g, reload, extra, logger)
 	if err != nil {
 		return nil, err
@@ -50,4 +56,15 @@ func (h *adminHandle) close() {
 	if h.srv != nil {
 		_ = h.srv.Close()
 	}
+}
+
+// pprofHandler serves Go's profiler, for [admin] pprof = true.
+func pprofHandler() fasthttp.RequestHandler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/cmdline", pprof.Cmdline)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/symbol", pprof.Symbol)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	return fasthttpadaptor.NewFastHTTPHandler(mux)
 }
