@@ -252,6 +252,12 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	// The request as the upstream will see it: rewritten target, no
 	// hop-by-hop headers, forwarding headers, HTTP/1.1 keep-alive framing.
 	sc.uri = appendUpstreamURI(sc.uri[:0], r, sc.path, rawQuery, &sc.params)
+	// rawQuery points into the request line's buffer, which
+	// SetRequestURIBytes below overwrites; the log reads the copy at the
+	// end of sc.uri instead.
+	if rawQuery != nil {
+		sc.rawQuery = sc.uri[len(sc.uri)-len(rawQuery):]
+	}
 	if r.websocket && isWebSocketUpgrade(&req.Header) {
 		return g.tunnel(ctx, st, r, sc, peer, trusted)
 	}
@@ -441,6 +447,19 @@ func hasRawHeader(raw []byte, name string) bool {
 	return false
 }
 
+// bytesOut is the response body's size as far as the handler knows it:
+// the Content-Length of a streamed body (0 when chunked), else the body
+// held in memory.
+//
+// TODO: a chunked streamed body is logged as 0 bytes; the front end
+// writes it after the handler returns and does not report the count.
+func bytesOut(resp *fasthttp.Response) int64 {
+	if resp.IsBodyStream() {
+		return int64(max(resp.Header.ContentLength(), 0))
+	}
+	return int64(len(resp.Body()))
+}
+
 // peerAddr is the address of the TCP peer, IPv4-mapped IPv6 unmapped.
 func peerAddr(ctx *fasthttp.RequestCtx) netip.Addr {
 	if a, ok := ctx.RemoteAddr().(*net.TCPAddr); ok {
@@ -466,7 +485,7 @@ func (g *Gateway) logAccess(ctx *fasthttp.RequestCtx, sc *scratch, start time.Ti
 		Proto:            ctx.Request.Header.Protocol(),
 		Status:           ctx.Response.StatusCode(),
 		BytesIn:          int64(len(ctx.Request.Header.RawHeaders())) + int64(max(ctx.Request.Header.ContentLength(), 0)),
-		BytesOut:         int64(max(ctx.Response.Header.ContentLength(), 0)),
+		BytesOut:         bytesOut(&ctx.Response),
 		Duration:         elapsed,
 		UpstreamDuration: sc.upstreamNs,
 		Route:            sc.route,

@@ -5,9 +5,12 @@ import (
 	"fmt"
 	"net"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
+	"github.com/portico-gw/portico/accesslog"
+	"github.com/portico-gw/portico/config"
 	"github.com/valyala/fasthttp"
 )
 
@@ -269,4 +272,75 @@ func TestKeepAliveManyRequests(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestAccessLogRecordsClientQuery checks the logged path and query are the
+// client's, byte for byte, on routes that rewrite the upstream target.
+func TestAccessLogRecordsClientQuery(t *testing.T) {
+	up := startUpstream(t, nil)
+	f, err := config.Parse("log.toml", []byte(fill(`
+[server]
+listen = "127.0.0.1:0"
+[upstreams.a]
+targets = [{ address = "{a}" }]
+[routes.strip]
+path = "/api/*rest"
+strip_prefix = "/api"
+upstream = "a"
+[routes.rewrite]
+path = "/old/:id"
+rewrite = "/new/:id"
+upstream = "a"
+`, map[string]string{"a": up.addr})))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf syncBuffer
+	access, err := accesslog.NewWriter(f.AccessLog, &buf, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	g, err := New(f, Options{AccessLog: access})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer g.Close()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := NewServer(g, f.Server, nil)
+	go func() { _ = srv.Serve(ln) }()
+	defer srv.Shutdown()
+
+	roundTrip(t, ln.Addr().String(), "GET /api/x?abcdefgh HTTP/1.1\r\nHost: x\r\n\r\n")
+	roundTrip(t, ln.Addr().String(), "GET /old/7?id=1&q=%22v HTTP/1.1\r\nHost: x\r\n\r\n")
+	access.Close() // drains the ring
+	log := buf.String()
+	for _, want := range []string{
+		`"path":"/api/x","query":"abcdefgh"`,
+		`"path":"/old/7","query":"id=1&q=%22v"`,
+	} {
+		if !strings.Contains(log, want) {
+			t.Errorf("access log lacks %s:\n%s", want, log)
+		}
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for the access log's writer goroutine.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"reflect"
+	"runtime"
 	"sort"
 	"time"
 
@@ -174,6 +175,9 @@ func checkTransport(f *config.File) error {
 		return config.Errorf("server.transport", "%v", err)
 	}
 	var errs []error
+	if runtime.GOMAXPROCS(0) < 2 {
+		errs = append(errs, config.Errorf("server.transport", "%v", eventloop.ErrSingleProc))
+	}
 	if f.Server.TLS != nil {
 		errs = append(errs, config.Errorf("server.tls", "%v", eventloop.ErrTLS))
 	}

@@ -35,11 +35,13 @@ Try, from another terminal:
   curl -i -X DELETE http://127.0.0.1:8080/users/42 -H 'Host: api.localhost'   # 405 with Allow
   curl -i http://127.0.0.1:8080/partner/report                         # 401, needs a credential
   curl -i http://127.0.0.1:8080/partner/report -H 'X-API-Key: demo-key-alice'
-  curl -i http://127.0.0.1:8080/partner/report -H 'Authorization: Bearer ${DEMO_JWT}'
+  export DEMO_JWT=${DEMO_JWT}
+  curl -i http://127.0.0.1:8080/partner/report -H "Authorization: Bearer \$DEMO_JWT"
   for i in 1 2 3 4 5 6; do curl -s -o /dev/null -w '%{http_code} ' http://127.0.0.1:8080/limited; done; echo
   curl -i http://127.0.0.1:8080/limited                                # 429 with Retry-After and RateLimit headers
   curl -s http://127.0.0.1:9901/upstreams
   curl -s http://127.0.0.1:9901/usage
+  curl -s http://127.0.0.1:9901/metrics | grep ^portico_
 
 Ctrl-C stops the gateway and the backends.
 TRY

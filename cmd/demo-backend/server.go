@@ -33,6 +33,11 @@ func serve(ctx context.Context, ln net.Listener, name string) error {
 		Name:        "portico-demo-backend",
 		ReadTimeout: 30 * time.Second,
 		IdleTimeout: 60 * time.Second,
+		// Larger than the gateway's defaults (16 KiB of headers, 10 MiB
+		// of body), so the gateway's own limits are the ones a demo
+		// user meets.
+		ReadBufferSize:     32 << 10,
+		MaxRequestBodySize: 64 << 20,
 	}
 
 	errc := make(chan error, 1)

@@ -49,20 +49,27 @@ func run(args []string, stdout, stderr io.Writer) int {
 	}
 }
 
-// configFlag parses the -config flag shared by serve and validate.
-func configFlag(name string, args []string, stderr io.Writer) (*flag.FlagSet, *string, *string) {
+// configFlag parses the flags shared by serve and validate. A flag it
+// does not know is an error: running on the default config because of a
+// typo would be worse than stopping.
+func configFlag(name string, args []string, stderr io.Writer) (*flag.FlagSet, *string, *string, error) {
 	fs := flag.NewFlagSet("portico "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	path := fs.String("config", "configs/portico.toml", "path of the TOML config file")
 	logFormat := fs.String("log-format", "", `log format, "text" or "json" (overrides [server] log_format)`)
-	_ = fs.Parse(args)
-	return fs, path, logFormat
+	if err := fs.Parse(args); err != nil {
+		return nil, nil, nil, err
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(stderr, "portico %s: unexpected argument %q\n", name, fs.Arg(0))
+		return nil, nil, nil, errUsage
+	}
+	return fs, path, logFormat, nil
 }
 
 func validateCmd(args []string, stdout, stderr io.Writer) int {
-	fs, path, _ := configFlag("validate", args, stderr)
-	if fs.Parsed() && fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "portico validate: unexpected argument %q\n", fs.Arg(0))
+	_, path, _, err := configFlag("validate", args, stderr)
+	if err != nil {
 		return 2
 	}
 	f, err := loadChecked(*path)
@@ -70,15 +77,14 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "%s: ok (%d routes, %d upstreams, hash %s)\n",
-		f.Path, len(f.Routes), len(f.Upstreams), f.Hash)
+	fmt.Fprintf(stdout, "%s: ok (%s, %s, hash %s)\n",
+		f.Path, plural(len(f.Routes), "route"), plural(len(f.Upstreams), "upstream"), f.Hash)
 	return 0
 }
 
 func serveCmd(args []string, stderr io.Writer) int {
-	fs, path, logFormat := configFlag("serve", args, stderr)
-	if fs.NArg() > 0 {
-		fmt.Fprintf(stderr, "portico: unexpected argument %q\n", fs.Arg(0))
+	_, path, logFormat, err := configFlag("serve", args, stderr)
+	if err != nil {
 		return 2
 	}
 	f, err := loadChecked(*path)
@@ -126,3 +132,10 @@ func buildVersion() string {
 }
 
 var errUsage = errors.New("usage")
+
+func plural(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
+}

@@ -126,11 +126,21 @@ func reload(g *proxy.Gateway, path string, logger *slog.Logger) error {
 			slog.String("config", path), slog.String("error", err.Error()))
 		return err
 	}
-	if old != nil && !reflect.DeepEqual(old.Server, f.Server) {
-		logger.Warn("[server] changes take effect only on restart", slog.String("config", path))
+	if old != nil && !reflect.DeepEqual(restartOnly(old.Server), restartOnly(f.Server)) {
+		logger.Warn("[server] listener settings (listen, transport, timeouts, header size, "+
+			"connection limit, memory, TLS, logging) change only on restart; "+
+			"max_body_bytes and trusted_proxies applied now", slog.String("config", path))
 	}
 	logger.Info("config reloaded", slog.String("config", path), slog.String("config_hash", f.Hash))
 	return nil
+}
+
+// restartOnly is the [server] table without the keys a reload applies
+// (max_body_bytes and trusted_proxies are read per request from the live
+// config); what is left needs a restart to change.
+func restartOnly(s config.Server) config.Server {
+	s.MaxBodyBytes, s.TrustedProxies = 0, nil
+	return s
 }
 
 // shutdown stops accepting, lets in-flight requests finish until the
