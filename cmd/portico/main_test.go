@@ -42,7 +42,7 @@ func TestValidate(t *testing.T) {
 			name:     "good",
 			config:   "[upstreams.a]\ntargets = [{ address = \"127.0.0.1:9\" }]\n[routes.r]\npath = \"/\"\nupstream = \"a\"\n",
 			wantCode: 0,
-			want:     ": ok (1 routes, 1 upstreams",
+			want:     ": ok (1 route, 1 upstream,",
 		},
 		{
 			name:     "dangling upstream",
