@@ -54,14 +54,28 @@ func (u *Upstream) Do(req *fasthttp.Request, resp *fasthttp.Response, hash uint6
 	)
 	for range u.set.retries + 1 {
 		t := u.bal.pick(hash, tried)
+		lastResort := false
 		if t == nil {
-			break
+			// Only after a real attempt failed: with every target
+			// ejected from the start, 503 at once is the better answer.
+			if tried == 0 {
+				break
+			}
+			if t = u.ejectedButHealthy(tried); t == nil {
+				break
+			}
+			lastResort = true
 		}
 		tried |= t.bit
 		last = t
 
 		err = u.attempt(t, req, resp, deadline, timeout, retryClosed)
 		if err == nil {
+			if lastResort && resp.StatusCode() < fasthttp.StatusInternalServerError {
+				// It answered well: the ejection was wrong, or is over.
+				t.ejectedUntil.Store(0)
+				u.logReturned(t)
+			}
 			return t, nil
 		}
 		if !retryable(err, retryClosed) {
@@ -128,6 +142,23 @@ func (u *Upstream) attempt(t *Target, req *fasthttp.Request, resp *fasthttp.Resp
 		t.failed()
 	}
 	return err
+}
+
+// ejectedButHealthy returns a target not yet tried that passive ejection
+// took out but the active health check (if any) still calls healthy, or
+// nil. Ejection is a guess from past errors; when the targets the
+// balancer may use have all failed this request, trying an ejected one
+// beats failing it (Envoy's panic routing is the same idea). Without it, a
+// target that recovered while another died stayed out for its whole
+// ejection time, and with max_ejected_percent keeping the dead one in,
+// every request got 502.
+func (u *Upstream) ejectedButHealthy(tried uint64) *Target {
+	for _, t := range u.targets {
+		if t.bit&tried == 0 && t.healthy.Load() && t.ejectedUntil.Load() != 0 {
+			return t
+		}
+	}
+	return nil
 }
 
 // retryable reports whether a failed attempt may move to another target.

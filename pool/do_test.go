@@ -364,3 +364,33 @@ func TestDoPoolCap(t *testing.T) {
 		})
 	}
 }
+
+// TestDoTriesEjectedTargetAsLastResort: a target was ejected, recovered,
+// and then the only target still in rotation died. Requests must reach
+// the recovered target instead of failing with 502 until its ejection
+// runs out, and a success there ends the ejection.
+func TestDoTriesEjectedTargetAsLastResort(t *testing.T) {
+	recovered := okBackend(t)
+	dead := deadAddr(t)
+	u := newTestUpstream(t, Config{Targets: targets(dead, recovered), Retries: 1})
+	var rec *Target
+	for _, tg := range u.Targets() {
+		if tg.Addr() == recovered {
+			rec = tg
+		}
+	}
+	u.eject(rec) // as if it had failed earlier
+	if rec.available() {
+		t.Fatal("target not ejected")
+	}
+	req, resp := get("/r"), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	tg, err := u.Do(req, resp, 0, time.Second)
+	if err != nil || tg.Addr() != recovered {
+		t.Fatalf("Do = %v on %v, want success on the ejected, healthy target", err, tg)
+	}
+	if !rec.available() {
+		t.Error("a success on the last-resort target did not end its ejection")
+	}
+}

@@ -38,17 +38,17 @@ type Upstream struct {
 // TargetStatus is a snapshot of one target for the admin API.
 type TargetStatus struct {
 	// Addr is the target's host:port as configured.
-	Addr string
+	Addr string `json:"address"`
 	// Weight is the target's weight (1 if not configured).
-	Weight int
+	Weight int `json:"weight"`
 	// Healthy is the active health check's verdict (true without checks).
-	Healthy bool
+	Healthy bool `json:"healthy"`
 	// EjectedUntil is when a passive ejection ends; zero if not ejected.
-	EjectedUntil time.Time
+	EjectedUntil time.Time `json:"ejected_until,omitzero"`
 	// Outstanding is the number of requests in flight to the target.
-	Outstanding int
+	Outstanding int `json:"outstanding"`
 	// Conns is the number of open connections, busy or idle.
-	Conns int
+	Conns int `json:"conns"`
 }
 
 // New builds an upstream from cfg, applying defaults. It opens no
