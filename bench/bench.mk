@@ -1,8 +1,9 @@
 # End-to-end benchmark targets; the top Makefile includes this file.
 #
 #   make bench        full run (about 15 minutes), rewrites the bench section
-#                     of BENCHMARKS.md; installs nginx and HAProxy with apt-get
-#                     on Debian when they are missing
+#                     of BENCHMARKS.md and leaves every sample in
+#                     $(BENCH_BIN)/bench.json; installs nginx and HAProxy with
+#                     apt-get on Debian when they are missing
 #   make bench-smoke  under two minutes, prints the tables, fails only when a
 #                     target does not answer or answers with errors
 #
@@ -25,7 +26,8 @@ bench-deps:
 
 bench: bench-deps bench-build
 	$(BENCH_BIN)/harness -mode full -v -portico $(BENCH_BIN)/portico \
-		-out BENCHMARKS.md -command "make bench$(if $(BENCH_FLAGS), BENCH_FLAGS='$(BENCH_FLAGS)')" \
+		-out BENCHMARKS.md -json $(BENCH_BIN)/bench.json \
+		-command "make bench$(if $(BENCH_FLAGS), BENCH_FLAGS='$(BENCH_FLAGS)')" \
 		$(BENCH_FLAGS)
 
 bench-smoke: bench-build

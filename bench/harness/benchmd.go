@@ -2,8 +2,10 @@ package harness
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"slices"
@@ -114,4 +116,22 @@ func replaceSection(doc, section []byte) ([]byte, error) {
 	b.WriteString("\n")
 	b.WriteString(s[j:])
 	return b.Bytes(), nil
+}
+
+// Raw is everything a run recorded, for WriteJSON: every sample of every
+// round, not only the medians the tables show.
+type Raw struct {
+	Env    Env
+	Report *Report
+}
+
+// WriteJSON writes r and e as indented JSON, so that a run can be
+// compared with another or rendered again after the fact.
+func WriteJSON(w io.Writer, r *Report, e Env) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(Raw{Env: e, Report: r}); err != nil {
+		return fmt.Errorf("harness: write JSON: %w", err)
+	}
+	return nil
 }

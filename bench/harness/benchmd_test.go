@@ -1,6 +1,8 @@
 package harness
 
 import (
+	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -125,4 +127,24 @@ func FuzzParseCPUInfo(f *testing.F) {
 			t.Errorf("parseCPUInfo(%q) counted %d processors", data, n)
 		}
 	})
+}
+
+func TestWriteJSON(t *testing.T) {
+	rep := &Report{Options: Options{Rounds: 1, Targets: []string{TargetDirect}},
+		Scenarios: []ScenarioResult{{Scenario: getSmall.with("x", 1), Targets: []TargetResult{
+			{Name: TargetDirect, Samples: []Sample{sample(0, 100, time.Millisecond, time.Microsecond)}},
+		}}}}
+	env := Env{CPUs: 2, Command: "make bench", Versions: map[string]string{"go": "go1.26"}}
+	var b bytes.Buffer
+	if err := WriteJSON(&b, rep, env); err != nil {
+		t.Fatalf("WriteJSON: %v", err)
+	}
+	var got Raw
+	if err := json.Unmarshal(b.Bytes(), &got); err != nil {
+		t.Fatalf("decode WriteJSON output: %v", err)
+	}
+	s := got.Report.Scenarios[0].Targets[0].Samples[0]
+	if got.Env.Command != "make bench" || s.P50 != time.Millisecond || s.Requests != 1000 {
+		t.Errorf("round trip = %+v, %+v", got.Env, s)
+	}
 }

@@ -254,10 +254,6 @@ func ratioText(v float64, ok bool) string {
 }
 
 // Tables renders every scenario of the report as markdown.
-//
-// TODO: also write the raw samples (every round, not only medians) as
-// JSON; until then a run cannot be re-rendered or compared with an
-// earlier one after the fact, only read.
 func (r *Report) Tables() []byte {
 	var b bytes.Buffer
 	for _, sr := range r.Scenarios {

@@ -47,7 +47,7 @@ type Options struct {
 	KeepDir bool
 
 	// Logger receives progress at Info; nil means no progress output.
-	Logger *slog.Logger
+	Logger *slog.Logger `json:"-"`
 }
 
 // Sample is one measurement of one target in one round.

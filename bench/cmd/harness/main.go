@@ -47,6 +47,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 // flags are the command line of a benchmark run.
 type flags struct {
 	mode, targets, scenarios, out, command string
+	jsonOut                                string
 	rounds                                 int
 	warmup, duration, timeout              time.Duration
 	serverCPU, loadCPU                     int
@@ -76,6 +77,7 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.nginx, "nginx", "nginx", "nginx binary")
 	fs.StringVar(&f.haproxy, "haproxy", "haproxy", "haproxy binary")
 	fs.StringVar(&f.out, "out", "", "rewrite the bench section of this BENCHMARKS.md")
+	fs.StringVar(&f.jsonOut, "json", "", "write every sample of the run as JSON to this file")
 	fs.StringVar(&f.command, "command", "", "command to record in the report; empty means this one")
 	fs.BoolVar(&f.keepDir, "keep-dir", false, "keep configs and logs of the run")
 	fs.BoolVar(&f.verbose, "v", false, "log progress to stderr")
@@ -127,6 +129,12 @@ func bench(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		fmt.Fprintf(stderr, "harness: %v\n", err)
 		return 1
+	}
+	if f.jsonOut != "" {
+		if err := writeJSONFile(f.jsonOut, rep, env); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
 	}
 	if f.out != "" {
 		if err := harness.RewriteSection(f.out, harness.Section(rep, env)); err != nil {
@@ -241,4 +249,20 @@ func pinSelf(f *flags, stderr io.Writer) (code int, done bool) {
 	err = syscall.Exec(taskset, argv, env)
 	fmt.Fprintf(stderr, "harness: exec taskset: %v\n", err)
 	return 1, true
+}
+
+// writeJSONFile writes the run's raw samples to path.
+func writeJSONFile(path string, rep *harness.Report, env harness.Env) error {
+	fl, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("harness: %w", err)
+	}
+	if err := harness.WriteJSON(fl, rep, env); err != nil {
+		fl.Close()
+		return err
+	}
+	if err := fl.Close(); err != nil {
+		return fmt.Errorf("harness: %w", err)
+	}
+	return nil
 }
