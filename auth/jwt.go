@@ -203,6 +203,11 @@ func newJWTVerifier(a *Authenticator, jc *config.JWT, errs *[]error) *jwtVerifie
 	algs := j.algorithms(jc, errs)
 	j.parser = jwt.NewParser(jwt.WithValidMethods(algs), jwt.WithoutClaimsValidation())
 	j.claimOpts = []jwt.ParserOption{jwt.WithLeeway(j.leeway)}
+	if !jc.AllowNoExpiry {
+		// A token without exp never expires; refuse it unless the
+		// operator says their issuer works that way.
+		j.claimOpts = append(j.claimOpts, jwt.WithExpirationRequired())
+	}
 	if jc.Issuer != "" {
 		j.claimOpts = append(j.claimOpts, jwt.WithIssuer(jc.Issuer))
 	}

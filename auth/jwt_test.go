@@ -140,6 +140,9 @@ func TestJWT(t *testing.T) {
 		{"expired", sign(t, jwtHS256, []byte(secret), "", with(func(c jwt.MapClaims) {
 			c["exp"] = now.Add(-time.Minute).Unix()
 		})), ""},
+		{"no expiry", sign(t, jwtHS256, []byte(secret), "", with(func(c jwt.MapClaims) {
+			delete(c, "exp")
+		})), ""},
 		{"not yet valid", sign(t, jwtHS256, []byte(secret), "", with(func(c jwt.MapClaims) {
 			c["nbf"] = now.Add(time.Minute).Unix()
 		})), ""},
@@ -211,6 +214,7 @@ func TestJWTRestrictedAlgorithms(t *testing.T) {
 func TestJWTCacheExpiry(t *testing.T) {
 	f := baseConfig()
 	f.Auth.CacheTTL = 10 * time.Minute
+	f.Auth.JWT.AllowNoExpiry = true // tokens without exp live for the cache TTL
 	a := newAuth(t, f)
 	now := time.Now()
 	c := claims("bob")

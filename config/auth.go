@@ -123,6 +123,9 @@ type JWT struct {
 	// configured consumer; such callers have no plan and no groups.
 	// Default false: they get 401.
 	AllowUnknown bool `toml:"allow_unknown_consumers"`
+	// AllowNoExpiry accepts tokens without an exp claim. Default false:
+	// such a token would be valid forever, so it is refused.
+	AllowNoExpiry bool `toml:"allow_no_expiry"`
 }
 
 // Access is [routes.NAME.access]: who may call a route. A route without

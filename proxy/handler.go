@@ -29,6 +29,7 @@ type scratch struct {
 	path   []byte
 	uri    []byte
 	fwd    []byte
+	qbuf   []byte
 	id     []byte
 	allow  []byte
 	params router.Params
@@ -47,6 +48,7 @@ type scratch struct {
 	limited    bool
 	metrics    *metrics.Route
 	cors       *cors.Policy // set when a refusal must carry CORS headers
+	closeConn  bool         // the client connection must close after the answer
 	route      string
 	target     string
 	errWord    string
@@ -63,15 +65,26 @@ func (sc *scratch) reset() {
 	sc.consumer, sc.challenge, sc.limited, sc.metrics = "", "", false, nil
 	sc.cors = nil
 	sc.view = view.Request{}
-	sc.query.req = nil
+	sc.query.req, sc.query.dirty = nil, false
+	sc.closeConn = false
 }
 
 // lazyArgs gives the view the query string without parsing it unless a
-// policy step asks for it.
-type lazyArgs struct{ req *fasthttp.Request }
+// policy step asks for it, and notes whether a step removed anything.
+type lazyArgs struct {
+	req   *fasthttp.Request
+	dirty bool
+}
 
 func (a *lazyArgs) Peek(name string) []byte { return a.req.URI().QueryArgs().Peek(name) }
-func (a *lazyArgs) Del(name string)         { a.req.URI().QueryArgs().Del(name) }
+
+func (a *lazyArgs) Del(name string) {
+	args := a.req.URI().QueryArgs()
+	if args.Has(name) {
+		args.Del(name)
+		a.dirty = true
+	}
+}
 
 // serve is the fasthttp.RequestHandler of the gateway. Its steps:
 // request id, forward (which routes, applies policy and proxies), then the
@@ -98,6 +111,9 @@ func (g *Gateway) serve(ctx *fasthttp.RequestCtx) {
 			sc.errWord = errorWord(status)
 		}
 		writeError(ctx, status, sc.errWord, sc.id)
+		if sc.closeConn {
+			ctx.SetConnectionClose()
+		}
 		if sc.cors != nil {
 			// Browsers read a refusal only when it carries CORS headers.
 			sc.cors.Handle(&sc.view, &ctx.Response.Header)
@@ -142,23 +158,22 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	}
 	req := &ctx.Request
 
-	// Framing: a message with both Transfer-Encoding and Content-Length
-	// is a smuggling attempt (RFC 9112 §6.3: must be treated as an error
-	// by a proxy before forwarding). fasthttp resolves it in favour of
-	// chunked and would forward it; refuse it and close instead.
-	if req.Header.ContentLength() == -1 && hasRawHeader(req.Header.RawHeaders(), "content-length") {
-		ctx.SetConnectionClose()
+	// The message itself: framing and field names that an upstream could
+	// read differently (message.go). Refused and the connection closed.
+	if !checkHeaderBlock(req.Header.RawHeaders(), req.Header.ContentLength() == -1) ||
+		!validMethod(req.Header.Method()) {
+		sc.closeConn = true
 		return fasthttp.StatusBadRequest
 	}
 
 	// Body size. Known lengths over the limit are refused before anything
 	// is sent; chunked bodies are read up to the limit (see bufferChunked).
 	if cl := req.Header.ContentLength(); cl > 0 && int64(cl) > st.maxBody {
-		ctx.SetConnectionClose()
+		sc.closeConn = true
 		return fasthttp.StatusRequestEntityTooLarge
 	} else if cl == -1 && req.IsBodyStream() {
 		if status := bufferChunked(req, st.maxBody); status != 0 {
-			ctx.SetConnectionClose()
+			sc.closeConn = true
 			return status
 		}
 	}
@@ -173,7 +188,10 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	}
 	hostHdr := req.Header.Host()
 	if len(authority) > 0 {
-		hostHdr = authority
+		// RFC 9112 §3.2.2: the absolute form's authority replaces Host,
+		// for routing and for what is forwarded alike.
+		req.Header.SetHostBytes(authority)
+		hostHdr = req.Header.Host()
 	}
 	sc.rawQuery = rawQuery
 	if len(hostHdr) == 0 && req.Header.IsHTTP11() {
@@ -198,6 +216,12 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	}
 	sc.route = r.name
 	sc.metrics = r.metrics
+
+	// Hop-by-hop headers go before any policy step runs, so a header a
+	// client names in Connection can neither hide a credential from auth
+	// nor remove what the gateway adds later (identity, forwarding).
+	upgrade := r.websocket && isWebSocketUpgrade(&req.Header)
+	stripHopByHop(&req.Header)
 
 	// The caller's real address, for policy steps and forwarding headers.
 	peer := peerAddr(ctx)
@@ -251,6 +275,16 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 
 	// The request as the upstream will see it: rewritten target, no
 	// hop-by-hop headers, forwarding headers, HTTP/1.1 keep-alive framing.
+	if sc.query.dirty {
+		// A policy step removed a query parameter (an API key taken from
+		// the query): forward, and log, the query without it.
+		rawQuery = nil
+		if args := req.URI().QueryArgs(); args.Len() > 0 {
+			rawQuery = args.AppendBytes(sc.qbuf[:0])
+			sc.qbuf = rawQuery
+		}
+		sc.rawQuery = rawQuery
+	}
 	sc.uri = appendUpstreamURI(sc.uri[:0], r, sc.path, rawQuery, &sc.params)
 	// rawQuery points into the request line's buffer, which
 	// SetRequestURIBytes below overwrites; the log reads the copy at the
@@ -258,10 +292,9 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 	if rawQuery != nil {
 		sc.rawQuery = sc.uri[len(sc.uri)-len(rawQuery):]
 	}
-	if r.websocket && isWebSocketUpgrade(&req.Header) {
+	if upgrade {
 		return g.tunnel(ctx, st, r, sc, peer, trusted)
 	}
-	stripHopByHop(&req.Header)
 	req.Header.ResetConnectionClose()
 	if !req.Header.IsHTTP11() {
 		req.Header.SetProtocol("HTTP/1.1")
@@ -382,7 +415,10 @@ func appendUpstreamURI(dst []byte, r *route, path, query []byte, ps *router.Para
 // then replaces Host. query is nil when there is no '?'. Asterisk and
 // authority forms are refused: they are not for a gateway's routes.
 func splitRequestTarget(uri []byte) (path, query, authority []byte, ok bool) {
-	if len(uri) == 0 {
+	// A fragment never belongs in a request target (RFC 9112 §3.2); left
+	// in, the router and the upstream would cut the path in different
+	// places.
+	if len(uri) == 0 || bytes.IndexByte(uri, '#') >= 0 {
 		return nil, nil, nil, false
 	}
 	if uri[0] != '/' {
@@ -396,7 +432,7 @@ func splitRequestTarget(uri []byte) (path, query, authority []byte, ok bool) {
 		} else {
 			authority, uri = rest[:i], rest[i:]
 		}
-		if q := bytes.IndexByte(authority, '?'); q >= 0 {
+		if len(authority) == 0 || bytes.ContainsAny(authority, "?@") {
 			return nil, nil, nil, false
 		}
 	}
@@ -428,23 +464,6 @@ func appendHostKey(dst, host []byte) []byte {
 		dst = append(dst, c)
 	}
 	return dst
-}
-
-// hasRawHeader reports whether the raw header block holds a field named
-// name (lower case), at the start of a line.
-func hasRawHeader(raw []byte, name string) bool {
-	for len(raw) > 0 {
-		line := raw
-		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
-			line, raw = raw[:i], raw[i+1:]
-		} else {
-			raw = nil
-		}
-		if c := bytes.IndexByte(line, ':'); c == len(name) && bytes.EqualFold(line[:c], []byte(name)) {
-			return true
-		}
-	}
-	return false
 }
 
 // bytesOut is the response body's size as far as the handler knows it:

@@ -37,15 +37,15 @@ type headerDeleter interface {
 }
 
 // stripHopByHop removes every header named in Connection (RFC 9110 §7.6.1:
-// a sender lists there the fields meant for the next hop only) and then the
-// fixed hop-by-hop list. The named headers are deleted first because
+// a sender lists there the fields meant for the next hop only), except
+// the protected framing fields, and then the fixed hop-by-hop list. The named headers are deleted first because
 // deleting Connection would lose the list.
 func stripHopByHop(h headerDeleter) {
 	conn := h.Peek("Connection")
 	for len(conn) > 0 {
 		var tok []byte
 		tok, conn = nextToken(conn)
-		if len(tok) > 0 && !bytes.EqualFold(tok, strClose) && !bytes.EqualFold(tok, strKeepAlive) {
+		if len(tok) > 0 && !protected(tok) {
 			h.DelBytes(tok)
 		}
 	}
@@ -58,6 +58,20 @@ var (
 	strClose     = []byte("close")
 	strKeepAlive = []byte("keep-alive")
 )
+
+// protected reports whether a name in Connection must be ignored: the
+// connection options close and keep-alive, and the fields that frame the
+// message or name its target. Deleting Content-Length because a client
+// listed it would make the gateway's own write fail, which would count
+// against the upstream and eject it.
+func protected(name []byte) bool {
+	for _, p := range [...]string{"close", "keep-alive", "content-length", "transfer-encoding", "host"} {
+		if bytes.EqualFold(name, []byte(p)) {
+			return true
+		}
+	}
+	return false
+}
 
 // nextToken splits a comma-separated header list and returns the first
 // element, trimmed, and the rest.

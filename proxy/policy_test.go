@@ -18,6 +18,7 @@ trusted_proxies = ["127.0.0.1/32"]
 
 [auth]
 key_header = "X-API-Key"
+key_query = "api_key"
 
 [plans.free]
 limits = [{ name = "free-min", rate = "3 per 1m", key = ["ip"], headers = "both" }]
@@ -117,6 +118,27 @@ func TestCallersAndLimits(t *testing.T) {
 				if v, ok := headerLine(got, "X-API-Key"); ok {
 					t.Errorf("upstream received the API key %q", v)
 				}
+			},
+		},
+		{
+			name: "Connection cannot strip the identity headers",
+			reqs: []string{"GET /private/x HTTP/1.1\r\nHost: x\r\nX-API-Key: alice-secret\r\n" +
+				"Connection: keep-alive, X-Consumer, X-Consumer-Groups\r\n\r\n"},
+			check: func(t *testing.T, resp *fasthttp.Response, up *upstream) {
+				expectStatus(t, resp, 200)
+				expectHeader(t, up.last(t), "X-Consumer", "alice")
+			},
+		},
+		{
+			name: "a key from the query is not forwarded",
+			reqs: []string{"GET /private/x?api_key=alice-secret&z=1 HTTP/1.1\r\nHost: x\r\n\r\n"},
+			check: func(t *testing.T, resp *fasthttp.Response, up *upstream) {
+				expectStatus(t, resp, 200)
+				got := up.last(t)
+				if strings.Contains(got, "alice-secret") {
+					t.Errorf("upstream received the key: %q", strings.SplitN(got, "\r\n", 2)[0])
+				}
+				mustContain(t, "request line", got, "GET /private/x?z=1 HTTP/1.1")
 			},
 		},
 		{

@@ -276,6 +276,9 @@ func TestForwarding(t *testing.T) {
 			req:  "POST /public/big HTTP/1.1\r\nHost: x\r\nContent-Length: 2048\r\n\r\n" + strings.Repeat("x", 2048),
 			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
 				jsonError(t, resp, 413, "body_too_large")
+				if !resp.ConnectionClose() {
+					t.Error("413 left the connection open with an unread body")
+				}
 				noRequests(t, a, b)
 			},
 		},
@@ -315,6 +318,73 @@ func TestForwarding(t *testing.T) {
 			req:  "GET /down HTTP/1.1\r\nHost: x\r\n\r\n",
 			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
 				jsonError(t, resp, 502, "upstream_error")
+			},
+		},
+		{
+			name: "Connection cannot remove Content-Length",
+			req: "POST /users/3 HTTP/1.1\r\nHost: api.example.com\r\nConnection: Content-Length, Host\r\n" +
+				"Content-Length: 5\r\n\r\nhello",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				expectStatus(t, resp, 200)
+				a.mu.Lock()
+				got := string(a.body[len(a.body)-1])
+				a.mu.Unlock()
+				if got != "hello" {
+					t.Errorf("upstream body = %q, want hello", got)
+				}
+			},
+		},
+		{
+			name: "fragment in the target is refused",
+			req:  "GET /admin# HTTP/1.1\r\nHost: x\r\n\r\n",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				jsonError(t, resp, 400, "bad_request")
+				noRequests(t, a, b)
+			},
+		},
+		{
+			name: "lower-case method is refused",
+			req:  "get /users/1 HTTP/1.1\r\nHost: api.example.com\r\n\r\n",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				jsonError(t, resp, 400, "bad_request")
+				noRequests(t, a, b)
+			},
+		},
+		{
+			name: "Transfer-Encoding identity is refused",
+			req: "POST /public/a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: identity\r\n\r\n" +
+				"GET /public/SMUGGLED HTTP/1.1\r\nHost: x\r\n\r\n",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				expectStatus(t, resp, 400)
+				if !resp.ConnectionClose() {
+					t.Error("connection left open after a framing error")
+				}
+				noRequests(t, a, b)
+			},
+		},
+		{
+			name: "header name with a space is refused",
+			req:  "GET /public/x HTTP/1.1\r\nHost: x\r\nX Consumer: root\r\n\r\n",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				expectStatus(t, resp, 400)
+				noRequests(t, a, b)
+			},
+		},
+		{
+			name: "absolute form: the authority is routed and forwarded",
+			req:  "GET http://eu.example.org/users/9 HTTP/1.1\r\nHost: api.example.com\r\n\r\n",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				expectStatus(t, resp, 200)
+				expectHeader(t, b.last(t), "X-Forwarded-Host", "eu.example.org")
+				noRequests(t, a)
+			},
+		},
+		{
+			name: "absolute form with userinfo is refused",
+			req:  "GET http://user@eu.example.org/users/9 HTTP/1.1\r\nHost: eu.example.org\r\n\r\n",
+			check: func(t *testing.T, resp *fasthttp.Response, a, b *upstream) {
+				expectStatus(t, resp, 400)
+				noRequests(t, a, b)
 			},
 		},
 		{

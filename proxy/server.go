@@ -22,12 +22,13 @@ func NewServer(g *Gateway, sc config.Server, logger *slog.Logger) *fasthttp.Serv
 		reduce = *sc.ReduceMemory
 	}
 	return &fasthttp.Server{
-		Handler:      g.Handler(),
-		ErrorHandler: g.frontError,
-		Name:         "portico",
-		ReadTimeout:  sc.ReadTimeout,
-		WriteTimeout: sc.WriteTimeout,
-		IdleTimeout:  sc.IdleTimeout,
+		Handler:         g.Handler(),
+		ErrorHandler:    g.frontError,
+		ContinueHandler: g.continueOK,
+		Name:            "portico",
+		ReadTimeout:     sc.ReadTimeout,
+		WriteTimeout:    sc.WriteTimeout,
+		IdleTimeout:     sc.IdleTimeout,
 		// The whole header block must fit the read buffer, so its size
 		// is the header limit; a larger block gets 431.
 		ReadBufferSize: sc.MaxHeaderBytes,
@@ -68,6 +69,14 @@ func EventLoopConfig(g *Gateway, sc config.Server, logger *slog.Logger) eventloo
 // streamThreshold is the body size past which a request body is streamed
 // to the upstream instead of being read whole first.
 const streamThreshold = 64 << 10
+
+// continueOK decides whether to answer Expect: 100-continue with 100:
+// not when the announced body is over the limit, so the client does not
+// send what would be refused (fasthttp then answers 417).
+func (g *Gateway) continueOK(h *fasthttp.RequestHeader) bool {
+	st := g.state.Load()
+	return st != nil && int64(h.ContentLength()) <= st.maxBody
+}
 
 // frontError answers requests the front end could not parse. They never
 // reach the handler, let alone an upstream.

@@ -38,11 +38,11 @@ func (g *Gateway) tunnel(ctx *fasthttp.RequestCtx, st *state, r *route, sc *scra
 		return pool.StatusFor(err)
 	}
 
-	// The handshake as the target sees it: the upgrade headers stay (they
-	// are what this hop is about), forwarding headers are added.
+	// The handshake as the target sees it: hop-by-hop headers were
+	// stripped with the rest; this hop's own upgrade request is put back.
 	req := &ctx.Request
-	req.Header.Del("Keep-Alive")
-	req.Header.Del("Proxy-Connection")
+	req.Header.Set("Connection", "Upgrade")
+	req.Header.Set("Upgrade", "websocket")
 	setForwarded(&req.Header, sc, peer, trusted, g.tls, req.Header.Host())
 	req.Header.SetBytesV("X-Request-Id", sc.id)
 	u.SetHost(&req.Header, target)
