@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/portico-gw/portico/accesslog"
+	"github.com/portico-gw/portico/auth"
 	"github.com/portico-gw/portico/config"
 	"github.com/portico-gw/portico/metrics"
 	"github.com/valyala/fasthttp"
@@ -55,15 +56,48 @@ upstream = "a"
 var sink [4096]byte
 
 func TestProxiedGETAllocatesNothing(t *testing.T) {
-	g, ctx := allocGateway(t, "")
+	tests := []struct {
+		name  string
+		extra string // more config
+		path  string
+		key   string
+	}{
+		{name: "bare", path: "/users/42?verbose=1"},
+		{name: "API key and a limit", path: "/keyed/42?verbose=1", key: "alloc-key", extra: `
+[consumers.alice]
+plan = "pro"
+key_sha256 = ["` + auth.HashKey("alloc-key") + `"]
+[plans.pro]
+limits = [{ name = "pro-sec", rate = "1000000 per 1s", key = ["consumer"], headers = "both" }]
+[routes.keyed]
+path = "/keyed/:id"
+upstream = "a"
+[routes.keyed.access]
+methods = ["key"]
+`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			proxiedGETAllocs(t, tt.extra, tt.path, tt.key)
+		})
+	}
+}
+
+// proxiedGETAllocs requires 0 allocations per GET of path through the
+// gateway built with extra config.
+func proxiedGETAllocs(t *testing.T, extra, path, key string) {
+	g, ctx := allocGateway(t, extra)
 	h := g.Handler()
 	run := func() {
 		ctx.Request.Reset()
 		ctx.Request.Header.SetMethod("GET")
-		ctx.Request.SetRequestURI("/users/42?verbose=1")
+		ctx.Request.SetRequestURI(path)
 		ctx.Request.Header.SetHost("api.example.com")
 		ctx.Request.Header.Set("User-Agent", "alloc-test")
 		ctx.Request.Header.Set("X-Forwarded-For", "192.0.2.1")
+		if key != "" {
+			ctx.Request.Header.Set("X-API-Key", key)
+		}
 		ctx.Response.Reset()
 		h(ctx)
 		if ctx.Response.StatusCode() != 200 {
