@@ -159,12 +159,17 @@ func (r *run) drive(ctx context.Context) error {
 	return err
 }
 
-// count notes one measured response and closes r.full at MaxRequests.
-func (r *run) count() {
+// count notes one measured response, closes r.full at MaxRequests, and
+// reports whether the response is within the cap (and so is recorded).
+func (r *run) count() bool {
 	n := r.measured.Add(1)
-	if r.cfg.MaxRequests > 0 && n == r.cfg.MaxRequests {
+	if r.cfg.MaxRequests <= 0 {
+		return true
+	}
+	if n == r.cfg.MaxRequests {
 		r.fullOnce.Do(r.closeFull)
 	}
+	return n <= r.cfg.MaxRequests
 }
 
 // closeFull closes r.full; it is a method so count passes no closure.

@@ -152,12 +152,13 @@ func (w *worker) note(measured bool, err error, lat, svc time.Duration) {
 		}
 	case w.r.cfg.ExpectBodyBytes > 0 && len(w.resp.Body()) != w.r.cfg.ExpectBodyBytes:
 		w.fail(ErrBodySize)
-	case !measured:
+	case !measured || !w.r.count():
+		// Outside the window, or past MaxRequests: the driver may not
+		// have closed the window yet, but the cap is exact.
 	default:
 		w.ok++
 		w.lat.Record(lat)
 		w.svc.Record(svc)
-		w.r.count()
 	}
 }
 
