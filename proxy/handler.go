@@ -176,6 +176,12 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 			sc.closeConn = true
 			return status
 		}
+	} else if cl > 0 && cl <= streamThreshold && req.IsBodyStream() {
+		// fasthttp hands even small bodies over as a stream, which the
+		// upstream writer then copies 4 KiB at a time, a write(2)
+		// each. Read a small body whole so it leaves with its header
+		// in one write.
+		_ = req.Body()
 	}
 
 	// Host and path. RFC 9112 §3.2: an HTTP/1.1 request without Host
