@@ -47,10 +47,11 @@ func (tp trustedProxies) contains(a netip.Addr) bool {
 
 // clientIP walks X-Forwarded-For from the right while the hop is a trusted
 // proxy and returns the first untrusted address: the real client. The walk
-// starts at the peer itself, so an untrusted peer is the client whatever
-// the header says. A malformed entry stops the walk at the last good hop.
-func (tp trustedProxies) clientIP(peer netip.Addr, xff []byte) netip.Addr {
-	if len(tp) == 0 || !tp.contains(peer) {
+// starts at the peer itself (peerTrusted is tp.contains(peer), which the
+// caller already has), so an untrusted peer is the client whatever the
+// header says. A malformed entry stops the walk at the last good hop.
+func (tp trustedProxies) clientIP(peer netip.Addr, peerTrusted bool, xff []byte) netip.Addr {
+	if !peerTrusted {
 		return peer
 	}
 	client := peer

@@ -30,6 +30,7 @@ type scratch struct {
 	uri    []byte
 	fwd    []byte
 	qbuf   []byte
+	body   []byte // gateway-made bodies (429)
 	id     []byte
 	allow  []byte
 	params router.Params
@@ -237,7 +238,7 @@ func (g *Gateway) forward(ctx *fasthttp.RequestCtx, sc *scratch) int {
 		Method:   method,
 		Host:     sc.host,
 		Path:     sc.path,
-		ClientIP: st.trusted.clientIP(peer, req.Header.Peek("X-Forwarded-For")),
+		ClientIP: st.trusted.clientIP(peer, trusted, req.Header.Peek("X-Forwarded-For")),
 		Header:   &req.Header,
 		Query:    &sc.query,
 		Route:    r.name,
@@ -356,8 +357,8 @@ func writeLimited(ctx *fasthttp.RequestCtx, sc *scratch) {
 	resp.Header.SetContentType("application/json")
 	resp.Header.Set("Cache-Control", "no-store")
 	sc.decision.WriteHeaders(&resp.Header)
-	sc.fwd = sc.decision.AppendBody(sc.fwd[:0], sc.id)
-	resp.SetBody(sc.fwd)
+	sc.body = sc.decision.AppendBody(sc.body[:0], sc.id)
+	resp.SetBody(sc.body)
 }
 
 var strHTTP11 = []byte("HTTP/1.1")

@@ -18,6 +18,8 @@ import (
 	"log/slog"
 	"os"
 	"runtime/debug"
+
+	"github.com/portico-gw/portico/config"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -67,15 +69,25 @@ func configFlag(name string, args []string, stderr io.Writer) (*flag.FlagSet, *s
 	return fs, path, logFormat, nil
 }
 
-func validateCmd(args []string, stdout, stderr io.Writer) int {
-	_, path, _, err := configFlag("validate", args, stderr)
+// loadFromArgs parses the flags of serve or validate and loads the
+// config they name. A non-zero code means stop with it: 2 for bad flags,
+// 1 for a config that does not load (its problems already printed).
+func loadFromArgs(name string, args []string, stderr io.Writer) (f *config.File, path, logFormat string, code int) {
+	_, p, lf, err := configFlag(name, args, stderr)
 	if err != nil {
-		return 2
+		return nil, "", "", 2
 	}
-	f, err := loadChecked(*path)
-	if err != nil {
+	if f, err = loadChecked(*p); err != nil {
 		fmt.Fprintln(stderr, err)
-		return 1
+		return nil, "", "", 1
+	}
+	return f, *p, *lf, 0
+}
+
+func validateCmd(args []string, stdout, stderr io.Writer) int {
+	f, _, _, code := loadFromArgs("validate", args, stderr)
+	if code != 0 {
+		return code
 	}
 	fmt.Fprintf(stdout, "%s: ok (%s, %s, hash %s)\n",
 		f.Path, plural(len(f.Routes), "route"), plural(len(f.Upstreams), "upstream"), f.Hash)
@@ -83,21 +95,16 @@ func validateCmd(args []string, stdout, stderr io.Writer) int {
 }
 
 func serveCmd(args []string, stderr io.Writer) int {
-	_, path, logFormat, err := configFlag("serve", args, stderr)
-	if err != nil {
-		return 2
-	}
-	f, err := loadChecked(*path)
-	if err != nil {
-		fmt.Fprintln(stderr, err)
-		return 1
+	f, path, logFormat, code := loadFromArgs("serve", args, stderr)
+	if code != 0 {
+		return code
 	}
 	format := f.Server.LogFormat
-	if *logFormat != "" {
-		format = *logFormat
+	if logFormat != "" {
+		format = logFormat
 	}
 	logger := newLogger(stderr, format, f.Server.LogLevel)
-	if err := serve(context.Background(), f, *path, logger); err != nil {
+	if err := serve(context.Background(), f, path, logger); err != nil {
 		logger.Error("portico stopped", slog.String("error", err.Error()))
 		return 1
 	}
